@@ -1,0 +1,66 @@
+package wal
+
+import (
+	"context"
+	"fmt"
+)
+
+// Sync returns once every record that ends at or before upTo is durable.
+// It implements group commit: one caller at a time runs an fsync, which
+// covers everything appended before it started; callers arriving meanwhile
+// wait for it to finish and the next fsync covers all of them. A cancelled
+// ctx makes Sync return ctx.Err() (the fsync it may have started goes on).
+// After a failed fsync it returns ErrFailed, now and forever.
+func (w *WAL) Sync(ctx context.Context, upTo LSN) error {
+	if err := w.failure(); err != nil {
+		return err
+	}
+	if upTo <= w.FlushedLSN() {
+		return nil
+	}
+	if end := w.EndLSN(); upTo > end {
+		return fmt.Errorf("%w: sync to %s, log ends at %s", ErrInvalidLSN, upTo, end)
+	}
+	select {
+	case w.syncSem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-w.syncSem }()
+	// The fsync that ran while we waited may have covered us.
+	if err := w.failure(); err != nil {
+		return err
+	}
+	if upTo <= w.FlushedLSN() {
+		return nil
+	}
+	return w.flushHoldingSem()
+}
+
+// flushHoldingSem fsyncs every segment written since the last fsync began
+// and advances the flushed LSN to the end LSN seen before the fsyncs. The
+// caller holds syncSem, so no segment file is closed meanwhile.
+func (w *WAL) flushHoldingSem() error {
+	w.writeMu.Lock()
+	if err := w.writableLocked(); err != nil {
+		w.writeMu.Unlock()
+		return err
+	}
+	target := w.end
+	dirty := w.dirty
+	w.dirty = nil
+	for _, s := range dirty {
+		s.dirty = false
+	}
+	w.writeMu.Unlock()
+
+	if !w.opts.NoSync {
+		for _, s := range dirty {
+			if err := s.f.Sync(); err != nil {
+				return w.fail(fmt.Errorf("fsync %s: %w", s.path, err))
+			}
+		}
+	}
+	w.setFlushed(target)
+	return nil
+}
