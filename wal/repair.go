@@ -98,7 +98,7 @@ func (w *WAL) cutSegmentsAfter(i int, dataEnd LSN) error {
 			return err
 		}
 		if q := findValidFrame(data, 0, t.base); q >= 0 {
-			return fmt.Errorf("%w: segment %s ends at %s, but segment %s holds a valid record at %s: records are missing",
+			return fmt.Errorf("%w: segment %s: no valid record at %s, but segment %s holds a valid record at %s: records are missing or damaged",
 				ErrCorrupt, w.segs[i].path, dataEnd, t.path, t.base+LSN(q))
 		}
 		images[j] = data
