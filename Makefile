@@ -1,0 +1,58 @@
+# RepliSQL — see README.md.
+GO      ?= go
+BIN     := bin/replisql
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# Packages whose concurrency the race detector checks in `make test`.
+RACE_PKGS := ./pgwire/... ./store/... ./session/... ./wal/...
+
+.PHONY: all build run test test-unit test-integration vet lint fmt bench bench-quick fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/replisql
+
+# One node on 127.0.0.1:5433 with its data in ./data (Ctrl-C stops it).
+run: build
+	$(BIN) serve --data-dir data --listen 127.0.0.1:5433
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@if command -v golangci-lint >/dev/null; then golangci-lint run ./...; else echo "golangci-lint not installed: ran go vet and gofmt only"; fi
+
+# The whole suite: vet, unit tests (race detector on the concurrent
+# packages), then end-to-end tests against the real binary.
+test: vet build test-unit test-integration
+
+test-unit:
+	$(GO) test -race -count=1 $(RACE_PKGS)
+	$(GO) test -count=1 ./pgsql/... ./cmd/...
+
+test-integration: build
+	REPLISQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./integration/...
+
+# Benchmarks against PostgreSQL 15 (see docs/benchmarks.md).
+bench: build
+	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN)
+
+bench-quick: build
+	$(GO) run ./integration/bench --quick --replisql-bin $(CURDIR)/$(BIN)
+
+# Micro-benchmarks of the hot paths.
+bench-micro:
+	$(GO) test -run '^$$' -bench . -benchmem ./pgwire/ ./pgsql/ ./wal/ ./session/
+
+# Long fuzzing of every decoder of untrusted bytes (FUZZTIME each).
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzStartup$$' -fuzztime $(FUZZTIME) ./pgwire/
+	$(GO) test -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME) ./pgwire/
+
+clean:
+	rm -rf bin

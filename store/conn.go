@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// Conn is one SQLite connection with its prepared-statement cache. A Conn
+// is used by one goroutine at a time: whoever took it from the Store.
+type Conn struct {
+	conn   *sql.Conn
+	writer bool
+	inTx   bool
+	ddl    bool // the open transaction changed the schema
+	stmts  map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds a connection's statement cache; past it the cache
+// is emptied (statements are cheap to prepare again, and a workload with
+// that many distinct statements gains nothing from caching them).
+const maxCachedStmts = 512
+
+func newConn(c *sql.Conn, writer bool) *Conn {
+	return &Conn{conn: c, writer: writer, stmts: make(map[string]*sql.Stmt)}
+}
+
+// IsWriter reports whether this is the writer connection.
+func (c *Conn) IsWriter() bool { return c.writer }
+
+// InTx reports whether a transaction is open on the connection.
+func (c *Conn) InTx() bool { return c.inTx }
+
+func (c *Conn) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := c.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		c.dropStmts()
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+// dropStmts closes every cached statement. Called after a schema change,
+// when SQLite would re-prepare them anyway, and when the cache is full.
+func (c *Conn) dropStmts() {
+	for q, st := range c.stmts {
+		st.Close()
+		delete(c.stmts, q)
+	}
+}
+
+// SchemaChanged records that the open transaction ran DDL: cached
+// statements are dropped, and Schema reads this transaction's own view of
+// the schema until it ends.
+func (c *Conn) SchemaChanged() {
+	c.dropStmts()
+	c.ddl = c.inTx
+}
+
+// Exec runs a statement that returns no rows and reports rows affected.
+func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := c.prepare(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, MapError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, nil
+	}
+	return n, nil
+}
+
+// ExecDirect runs a statement without caching it (DDL, pragmas).
+func (c *Conn) ExecDirect(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.conn.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Query runs a statement and returns its rows. The caller MUST Close them.
+func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	st, err := c.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, MapError(err)
+	}
+	r := &Rows{rows: rows, vals: make([]any, len(cols)), ptrs: make([]any, len(cols)), names: cols}
+	for i := range r.vals {
+		r.ptrs[i] = &r.vals[i]
+	}
+	return r, nil
+}
+
+// Begin opens a transaction. On the writer it is BEGIN IMMEDIATE, so the
+// write lock is held from the start; on a reader it is a deferred
+// transaction, a consistent snapshot from its first read on.
+func (c *Conn) Begin(ctx context.Context) error {
+	if c.inTx {
+		return errors.New("store: transaction already open")
+	}
+	q := "BEGIN"
+	if c.writer {
+		q = "BEGIN IMMEDIATE"
+	}
+	if _, err := c.Exec(ctx, q); err != nil {
+		return err
+	}
+	c.inTx = true
+	return nil
+}
+
+// Commit commits the open transaction.
+func (c *Conn) Commit(ctx context.Context) error {
+	if !c.inTx {
+		return nil
+	}
+	_, err := c.Exec(ctx, "COMMIT")
+	if err != nil {
+		// A failed COMMIT in SQLite may leave the transaction open.
+		c.Rollback(context.Background())
+		return err
+	}
+	c.inTx = false
+	c.ddl = false
+	return nil
+}
+
+// Rollback rolls back the open transaction, if any.
+func (c *Conn) Rollback(ctx context.Context) error {
+	if !c.inTx {
+		return nil
+	}
+	c.inTx = false
+	if c.ddl {
+		c.ddl = false
+		c.dropStmts()
+	}
+	_, err := c.Exec(ctx, "ROLLBACK")
+	if err != nil && isNoTx(err) {
+		return nil
+	}
+	return err
+}
+
+func (c *Conn) close() {
+	c.dropStmts()
+	c.conn.Close()
+}
+
+// Rows iterates over a query's result.
+type Rows struct {
+	rows  *sql.Rows
+	names []string
+	vals  []any
+	ptrs  []any
+}
+
+// Columns are SQLite's names of the result columns.
+func (r *Rows) Columns() []string { return r.names }
+
+// Next returns the next row, or nil at the end. The slice is reused by
+// the next call.
+func (r *Rows) Next() ([]any, error) {
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return nil, MapError(err)
+		}
+		return nil, nil
+	}
+	if err := r.rows.Scan(r.ptrs...); err != nil {
+		return nil, MapError(err)
+	}
+	return r.vals, nil
+}
+
+// Close releases the rows.
+func (r *Rows) Close() error { return r.rows.Close() }

@@ -1,0 +1,20 @@
+// Package store owns the SQLite database of one node: one writer
+// connection, a pool of reader connections, the schema as the SQL layer
+// sees it, and the mapping of SQLite errors to SQLSTATEs.
+//
+// SQLite runs in WAL journal mode, so readers never wait for the writer
+// and the writer never waits for readers. Writes are serialized: a session
+// that wants to write takes the writer (Store.Writer) for the whole of its
+// transaction and gives it back at COMMIT or ROLLBACK. Waiting for the
+// writer is bounded; past the bound the caller gets 55P03.
+//
+// Invariants:
+//   - Exactly one connection ever writes. Reader connections are opened
+//     with query_only, so a bug elsewhere cannot write through them.
+//   - Every error returned by this package is a *pgerr.Error or wraps a
+//     context error; SQLite's own error text never reaches a client as
+//     "SQLITE_BUSY".
+//   - The store writes nothing into the user's database that a plain
+//     SQLite tool would not expect, except the replisql_meta table that
+//     later carries the applied WAL position.
+package store
