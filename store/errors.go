@@ -12,16 +12,10 @@ import (
 	"github.com/replisql/replisql/pgwire/pgerr"
 )
 
-// Functions registered by the SQL layer raise PostgreSQL errors through
-// SQLite by returning an error whose text starts with this marker, the
-// SQLSTATE and a colon: "pgerr:22012:division by zero".
-const raisedPrefix = "pgerr:"
-
-// RaiseText formats a PostgreSQL error so that it survives SQLite's error
-// path and MapError restores it.
-func RaiseText(code pgerr.Code, msg string) string {
-	return raisedPrefix + string(code) + ":" + msg
-}
+// A *pgerr.Error returned by a function registered in SQLite reaches us
+// as text, "message (SQLSTATE 22012)" or "message (SQLSTATE 22012): detail"
+// (pgerr.Error's own format), possibly inside SQLite's wording.
+var reRaised = regexp.MustCompile(`(?s)(?:^|: )([^:]*?) \(SQLSTATE ([0-9A-Z]{5})\)(?:: (.*?))?(?: \(\d+\))?$`)
 
 var (
 	reNoTable     = regexp.MustCompile(`no such table: (?:main\.)?(\S+)`)
@@ -48,17 +42,8 @@ func MapError(err error) error {
 		return err
 	}
 	msg := err.Error()
-	if i := strings.Index(msg, raisedPrefix); i >= 0 {
-		rest := msg[i+len(raisedPrefix):]
-		if j := strings.IndexByte(rest, ':'); j == 5 {
-			// A registered function's message may be followed by SQLite's
-			// own suffix; strip a trailing " (1)" style code.
-			text := rest[j+1:]
-			if k := strings.LastIndex(text, " ("); k > 0 && strings.HasSuffix(text, ")") {
-				text = text[:k]
-			}
-			return &pgerr.Error{Code: pgerr.Code(rest[:5]), Message: text, Cause: err}
-		}
+	if m := reRaised.FindStringSubmatch(msg); m != nil {
+		return &pgerr.Error{Code: pgerr.Code(m[2]), Message: m[1], Detail: m[3], Cause: err}
 	}
 	var se *sqlite.Error
 	code := 0

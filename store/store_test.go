@@ -158,10 +158,18 @@ func TestMapError(t *testing.T) {
 		})
 	}
 	t.Run("raised by a function", func(t *testing.T) {
-		err := MapError(errors.New("SQL logic error: " + RaiseText(pgerr.DivisionByZero, "division by zero") + " (1)"))
-		e := pgerr.As(err)
-		if e == nil || e.Code != pgerr.DivisionByZero || e.Message != "division by zero" {
-			t.Fatalf("got %#v", err)
+		for _, text := range []string{
+			"division by zero (SQLSTATE 22012)",
+			"SQL logic error: division by zero (SQLSTATE 22012) (1)",
+		} {
+			e := pgerr.As(MapError(errors.New(text)))
+			if e == nil || e.Code != pgerr.DivisionByZero || e.Message != "division by zero" {
+				t.Fatalf("%q: got %#v", text, e)
+			}
+		}
+		e := pgerr.As(MapError(errors.New(pgerr.New(pgerr.StringDataRightTruncation, "value too long for type character varying(3)").Error())))
+		if e == nil || e.Code != pgerr.StringDataRightTruncation || e.Message != "value too long for type character varying(3)" {
+			t.Fatalf("got %#v", e)
 		}
 	})
 }
