@@ -14,8 +14,9 @@ type faultFS struct {
 	FS
 	fileSyncs atomic.Int64
 
-	mu     sync.Mutex // guards faults
-	faults []*fault
+	mu      sync.Mutex // guards faults and renamed
+	faults  []*fault
+	renamed map[string]string // old path -> new path, so open files know their name
 }
 
 // fault fails the next `times` operations op on files whose base name has
@@ -45,6 +46,11 @@ func (f *faultFS) clear() {
 func (f *faultFS) check(op, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for i := 0; i < 10; i++ {
+		if n, ok := f.renamed[name]; ok {
+			name = n
+		}
+	}
 	for _, ft := range f.faults {
 		if ft.op != op || ft.times == 0 || !strings.HasSuffix(filepath.Base(name), ft.suffix) {
 			continue
@@ -72,7 +78,16 @@ func (f *faultFS) Rename(oldpath, newpath string) error {
 	if err := f.check("rename", newpath); err != nil {
 		return err
 	}
-	return f.FS.Rename(oldpath, newpath)
+	if err := f.FS.Rename(oldpath, newpath); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.renamed == nil {
+		f.renamed = make(map[string]string)
+	}
+	f.renamed[oldpath] = newpath
+	return nil
 }
 
 func (f *faultFS) Remove(name string) error {

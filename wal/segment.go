@@ -78,7 +78,8 @@ func writeZeros(f File, off, n int64) error {
 // createSegmentFile atomically creates (or replaces) the segment file at
 // path with size bytes: prefix, then zeros. It writes "<path>.tmp", fsyncs
 // it, renames it and fsyncs the directory, and returns the file opened for
-// reading and writing.
+// reading and writing. An error of type *dirSyncError means the file is in
+// place but its name may not be durable.
 func createSegmentFile(fsys FS, dir, path string, size int64, prefix []byte, noSync bool) (File, error) {
 	tmp := path + tmpExt
 	f, err := fsys.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -108,13 +109,21 @@ func createSegmentFile(fsys FS, dir, path string, size int64, prefix []byte, noS
 	}
 	if !noSync {
 		if err := fsys.SyncDir(dir); err != nil {
-			// The file is in place but its name may not be durable.
 			_ = f.Close()
-			return nil, fmt.Errorf("%w: sync directory %q: %v", ErrFailed, dir, err)
+			return nil, &dirSyncError{dir: dir, err: err}
 		}
 	}
 	return f, nil
 }
+
+// dirSyncError reports a failed directory fsync.
+type dirSyncError struct {
+	dir string
+	err error
+}
+
+func (e *dirSyncError) Error() string { return fmt.Sprintf("sync directory %q: %v", e.dir, e.err) }
+func (e *dirSyncError) Unwrap() error { return e.err }
 
 // openSegmentFile opens an existing segment file and returns its size.
 func openSegmentFile(fsys FS, path string) (File, int64, error) {

@@ -242,7 +242,7 @@ func (w *WAL) tailForLocked(n int64) (*segment, error) {
 	path := w.segPath(w.end)
 	f, err := createSegmentFile(w.fs, w.opts.Dir, path, size, nil, w.opts.NoSync)
 	if err != nil {
-		if errors.Is(err, ErrFailed) {
+		if dse := (*dirSyncError)(nil); errors.As(err, &dse) {
 			return nil, w.fail(err)
 		}
 		return nil, err
