@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testLog sends the harness's progress lines to the test log.
+type testLog struct{ t *testing.T }
+
+func (w testLog) Write(b []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+// replisqlBinForTest is $REPLISQL_BIN, or ../../bin/replisql.
+func replisqlBinForTest(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("REPLISQL_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "bin", "replisql")
+	}
+	if _, err := exec.LookPath(bin); err != nil {
+		t.Skipf("no RepliSQL binary (set REPLISQL_BIN, or make build for ../../bin/replisql): %v", err)
+	}
+	return bin
+}
+
+// TestSmoke runs the whole harness for a second per case, at scale 1 and
+// one client count, so that it cannot rot. To run it with PostgreSQL on both
+// sides: REPLISQL_BIN=testdata/postgres-shim.sh go test -run TestSmoke .
+func TestSmoke(t *testing.T) {
+	for _, tool := range []string{"/usr/lib/postgresql/15/bin/initdb", "/usr/lib/postgresql/15/bin/postgres", "pgbench", "psql"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("PostgreSQL 15 tools missing: %v", err)
+		}
+	}
+	bin := replisqlBinForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	report := filepath.Join(dir, "benchmarks.md")
+	var out bytes.Buffer
+	err := run(ctx, []string{"--scale", "1", "--duration", "1s", "--clients", "2", "--simple", "select-only:2",
+		"--replisql-bin", bin, "--write-report", "--report", report, "--sample-interval", "100ms"}, &out, testLog{t})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	written, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(written, out.Bytes()) {
+		t.Errorf("report file differs from the report printed")
+	}
+	for _, want := range []string{
+		"| tpcb-like | prepared | 2 | PostgreSQL |", "| tpcb-like | prepared | 2 | RepliSQL |",
+		"| simple-update | prepared | 2 | RepliSQL |", "| select-only | prepared | 2 | RepliSQL |",
+		"| select-only | simple | 2 | RepliSQL |", "![TPS against clients](benchmarks.png)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "benchmarks.png")); err != nil || fi.Size() == 0 {
+		t.Errorf("no plot: %v", err)
+	}
+}
+
+func TestParseSummary(t *testing.T) {
+	const out = `pgbench (15.18 (Debian 15.18-0+deb12u1))
+transaction type: <builtin: TPC-B (sort of)>
+scaling factor: 1
+query mode: prepared
+number of clients: 4
+number of threads: 2
+maximum number of tries: 1
+duration: 2 s
+number of transactions actually processed: 5008
+number of failed transactions: 3 (0.060%)
+latency average = 1.597 ms
+initial connection time = 9.162 ms
+tps = 2504.391257 (without initial connection time)
+`
+	tests := []struct {
+		name    string
+		in      string
+		want    pgbenchSummary
+		wantErr bool
+	}{
+		{name: "full", in: out, want: pgbenchSummary{TPS: 2504.391257, Txns: 5008, Failed: 3, AvgMs: 1.597}},
+		{name: "no tps", in: "pgbench: error: connection refused\n", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseSummary(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if !tt.wantErr && got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTxLogs(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 1; i <= 100; i++ { // latencies 1000..100000 µs
+		b.WriteString("0 " + itoa(i) + " " + itoa(i*1000) + " 0 1700000000 123456\n")
+	}
+	b.WriteString("1 5 failed 0 1700000000 123456\n")
+	b.WriteString("garbage\n")
+	if err := os.WriteFile(filepath.Join(dir, "tx.123"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tx.123.1"), []byte("2 1 200000 0 1700000000 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := parseTxLogs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 101 latencies: 1..100 ms and 200 ms; mean (5050+200)/101 ms; p99 rank ceil(99.99)=100 → 100 ms.
+	if st.N != 101 || st.Failed != 1 || st.BadLines != 1 || st.Files != 2 {
+		t.Errorf("counts: %+v", st)
+	}
+	if want := 5250.0 / 101; abs(st.AvgMs-want) > 1e-9 {
+		t.Errorf("avg = %v, want %v", st.AvgMs, want)
+	}
+	if st.P99Ms != 100 {
+		t.Errorf("p99 = %v, want 100", st.P99Ms)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []int64
+		p    float64
+		want int64
+	}{
+		{name: "empty", in: nil, p: 0.99, want: 0},
+		{name: "one", in: []int64{7}, p: 0.99, want: 7},
+		{name: "hundred", in: seq(100), p: 0.99, want: 99},
+		{name: "unsorted", in: []int64{5, 1, 4, 2, 3}, p: 0.5, want: 3},
+		{name: "max", in: seq(1000), p: 1, want: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.in, tt.p); got != tt.want {
+				t.Errorf("percentile = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	line := "4242 (postgres: a (b) c) S 4200 4242 4242 0 -1 4194560 1 0 0 0 17 5 3 2 20 0 1 0 100 200000000 300 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+	st, err := parseProcStat([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.pid != 4242 || st.ppid != 4200 || st.cpuTicks != 17+5+3+2 || st.rss != 300*pageSize {
+		t.Errorf("got %+v", st)
+	}
+	if _, err := parseProcStat([]byte("garbage")); err == nil {
+		t.Error("garbage parsed")
+	}
+	self, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	if st, err := parseProcStat(self); err != nil || st.pid != os.Getpid() {
+		t.Errorf("/proc/self/stat: %+v, %v", st, err)
+	}
+}
+
+func TestWriteInitSQL(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeInitSQL(&b, 2); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	// 8 schema statements, 1 branches batch, 1 tellers batch, 200 accounts batches.
+	if got, want := len(lines), len(pgbenchSchema)+1+1+200; got != want {
+		t.Fatalf("%d statements, want %d", got, want)
+	}
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "INSERT INTO pgbench_accounts") || !strings.HasSuffix(last, "(200000,2,0,'');") ||
+		strings.Count(last, "),(") != sqlInitBatch-1 {
+		t.Errorf("last batch: %.100s … %s", last, last[len(last)-40:])
+	}
+	if !strings.Contains(b.String(), "(20,2,0)") {
+		t.Error("teller 20 not in branch 2")
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantCases int
+		wantDur   time.Duration
+		wantErr   bool
+	}{
+		{name: "defaults", args: nil, wantCases: 10, wantDur: 30 * time.Second},
+		{name: "quick", args: []string{"--quick"}, wantCases: 7, wantDur: 5 * time.Second},
+		{name: "quick with clients", args: []string{"--quick", "--clients", "4", "--simple", ""}, wantCases: 3, wantDur: 5 * time.Second},
+		{name: "fractional duration", args: []string{"--duration", "1500ms"}, wantErr: true},
+		{name: "unknown script", args: []string{"--scripts", "tpcc"}, wantErr: true},
+		{name: "unknown config", args: []string{"--configs", "raft"}, wantErr: true},
+		{name: "bad simple", args: []string{"--simple", "select-only"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseOptions(tt.args, &bytes.Buffer{})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			if got := len(o.cases()); got != tt.wantCases {
+				t.Errorf("%d cases, want %d", got, tt.wantCases)
+			}
+			if o.duration != tt.wantDur {
+				t.Errorf("duration %v, want %v", o.duration, tt.wantDur)
+			}
+			for _, c := range o.cases() {
+				if c.Threads != min(c.Clients, 2) {
+					t.Errorf("%v: threads", c)
+				}
+			}
+		})
+	}
+}
+
+func seq(n int) []int64 {
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = int64(i + 1)
+	}
+	return v
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}

@@ -1,0 +1,56 @@
+// Command bench runs pgbench against RepliSQL and against PostgreSQL 15 in one
+// run, on the same machine, and reports both side by side with their ratio.
+//
+// Run it from the repository root:
+//
+//	go run ./integration/bench                  # full run (about 15 minutes)
+//	go run ./integration/bench --quick          # about 2-3 minutes
+//	go run ./integration/bench --write-report   # also writes docs/benchmarks.{md,png}
+//
+// # Layers
+//
+//   - Config (config.go): one row group of the report. A Config holds a
+//     StartFunc per system; a StartFunc starts that system's processes and
+//     returns a Deployment: the port pgbench connects to, every node's port,
+//     the root PIDs whose process trees are measured, and a Stop function.
+//     Adding a configuration is one new Config value and, at most, one new
+//     StartFunc.
+//   - postgres.go starts PostgreSQL 15 (initdb, postgres, pg_basebackup) as
+//     the user nobody when the harness runs as root; replisql.go starts the
+//     RepliSQL binary with its command-line contract
+//     `serve --data-dir DIR --listen 127.0.0.1:PORT [--pprof 127.0.0.1:PORT]`.
+//   - pgbench.go runs one case (built-in script × clients × query mode) and
+//     parses pgbench's summary and its per-transaction log; procstat.go samples
+//     the server processes during the case.
+//   - report.go and plot.go turn the results into Markdown and a PNG.
+//
+// # Measurement
+//
+// TPS is pgbench's "tps = N (without initial connection time)". Average and
+// p99 latency are computed from pgbench's per-transaction log (-l): every
+// successful transaction's latency, p99 by nearest rank.
+//
+// Server CPU is utime+stime+cutime+cstime summed over the live process tree
+// under each root PID (/proc/PID/stat), read before and after the case. The
+// sum is conserved when a child exits and is reaped (its times move into the
+// parent's cutime/cstime), so PostgreSQL backends that exit at the end of
+// the case are counted in full. CPU per transaction is that delta divided by
+// the transactions pgbench processed.
+//
+// Peak RSS: if the measured tree is a single process (RepliSQL), its VmHWM
+// from /proc/PID/status, reset at the start of each case by writing 5 to
+// /proc/PID/clear_refs (if the reset fails, VmHWM is the lifetime peak and the
+// report says so). Otherwise (PostgreSQL's postmaster and its children), the
+// peak over samples (every --sample-interval) of the summed RSS of every
+// process in the tree. Summed RSS counts shared buffers once per process that
+// touched them, so the report also gives the peak summed PSS
+// (/proc/PID/smaps_rollup), which divides shared pages among their users.
+//
+// # Invariants
+//
+// Every server the harness starts is stopped before run returns, also on
+// failure and on SIGINT/SIGTERM; every temporary directory is removed; every
+// wait is bounded in time; everything listens on and connects to 127.0.0.1.
+// The two systems alternate case by case (ABBA order) so that drift on a
+// shared machine hits both.
+package main

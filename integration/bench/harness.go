@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Harness holds what every configuration shares: options, the temporary
+// directory, and the user the PostgreSQL servers run as. Its methods are
+// called from one goroutine.
+type Harness struct {
+	opts     *options
+	log      io.Writer
+	root     string              // temporary directory, removed by Close
+	cred     *syscall.Credential // user of the PostgreSQL servers; nil: ourselves
+	uid, gid int
+	warnings []string
+}
+
+// newHarness checks the tools and creates the temporary directory.
+func newHarness(opts *options, log io.Writer) (*Harness, error) {
+	h := &Harness{opts: opts, log: log, uid: os.Getuid(), gid: os.Getgid()}
+	for _, tool := range []string{h.pgTool("initdb"), h.pgTool("postgres"), opts.pgbench, opts.psql} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil, fmt.Errorf("find %s: %w", tool, err)
+		}
+	}
+	if bin, err := exec.LookPath(opts.replisqlBin); err != nil {
+		return nil, fmt.Errorf("find RepliSQL binary (--replisql-bin): %w", err)
+	} else if opts.replisqlBin, err = filepath.Abs(bin); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		// PostgreSQL refuses to run as root: run it as nobody.
+		u, err := user.Lookup("nobody")
+		if err != nil {
+			return nil, fmt.Errorf("running as root, and no user nobody for PostgreSQL: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		h.uid, h.gid = uid, gid
+		h.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+	}
+	root, err := os.MkdirTemp("", "replisql-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("create temp dir: %w", err)
+	}
+	// Servers running as another user must be able to reach their own
+	// directories below root, but not list it.
+	if err := os.Chmod(root, 0o711); err != nil {
+		os.RemoveAll(root)
+		return nil, fmt.Errorf("chmod temp dir: %w", err)
+	}
+	h.root = root
+	return h, nil
+}
+
+// Close removes the temporary directory. Every server must have been stopped.
+func (h *Harness) Close() error {
+	if h.root == "" {
+		return nil
+	}
+	err := os.RemoveAll(h.root)
+	h.root = ""
+	return err
+}
+
+func (h *Harness) logf(format string, args ...any) {
+	fmt.Fprintf(h.log, "%s %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func (h *Harness) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	h.warnings = append(h.warnings, msg)
+	h.logf("warning: %s", msg)
+}
+
+// mkdirForServer creates root/name owned by the PostgreSQL server user.
+func (h *Harness) mkdirForServer(name string) (string, error) {
+	dir := filepath.Join(h.root, name)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", name, err)
+	}
+	if err := os.Chown(dir, h.uid, h.gid); err != nil {
+		return "", fmt.Errorf("chown %s: %w", name, err)
+	}
+	return dir, nil
+}
+
+// serverEnv is the environment of the servers: ours without PG* variables.
+func serverEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PG") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "LC_ALL=C")
+}
+
+// psql runs one SQL command on 127.0.0.1:port and returns its unaligned,
+// tuples-only output (fields separated by tabs).
+func (h *Harness) psql(ctx context.Context, port int, sql string) (string, error) {
+	return runCommand(ctx, 2*time.Minute, h.root, nil, clientEnv(), h.opts.psql, "-X", "-q", "-A", "-t", "-F", "\t",
+		"-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres", "-d", "postgres", "-c", sql)
+}
+
+// waitFor polls cond every 200ms until it is true, timeout passes or ctx ends.
+func (h *Harness) waitFor(ctx context.Context, timeout time.Duration, what string, cond func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			return fmt.Errorf("wait for %s: %w", what, err)
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("wait for %s: not after %v", what, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s: %w", what, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// waitReady waits until the server on port answers SELECT 1, or its process exits.
+func (h *Harness) waitReady(ctx context.Context, port int, proc *serverProcess) error {
+	var lastErr error
+	err := h.waitFor(ctx, h.opts.startTimeout, proc.name+" to accept connections", func() (bool, error) {
+		if done, err := proc.exited(); done {
+			return false, fmt.Errorf("%s exited (%v); log:\n%s", proc.name, err, proc.logTail())
+		}
+		_, lastErr = runCommand(ctx, 5*time.Second, h.root, nil, clientEnv(), h.opts.psql, "-X", "-q", "-A", "-t",
+			"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres", "-d", "postgres", "-c", "SELECT 1")
+		return lastErr == nil, nil
+	})
+	if err != nil && lastErr != nil {
+		err = fmt.Errorf("%w (last: %v); log:\n%s", err, lastErr, proc.logTail())
+	}
+	return err
+}
+
+// settingNames are the server settings recorded in the report.
+var settingNames = []string{
+	"server_version", "shared_buffers", "work_mem", "max_connections", "fsync", "synchronous_commit",
+	"synchronous_standby_names", "wal_level", "wal_sync_method", "full_page_writes", "max_wal_size",
+	"checkpoint_timeout", "autovacuum",
+}
+
+// serverSettings reads settingNames from pg_settings, or says why it could not.
+func (h *Harness) serverSettings(ctx context.Context, port int) []string {
+	quoted := make([]string, len(settingNames))
+	for i, n := range settingNames {
+		quoted[i] = "'" + n + "'"
+	}
+	out, err := h.psql(ctx, port, "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ("+
+		strings.Join(quoted, ", ")+") ORDER BY name")
+	if err != nil {
+		if v, err2 := h.psql(ctx, port, "SHOW server_version"); err2 == nil {
+			return []string{"server_version = " + strings.TrimSpace(v), "(pg_settings not available)"}
+		}
+		return []string{"(settings not available: " + firstLine(err.Error()) + ")"}
+	}
+	var s []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if name, val, ok := strings.Cut(line, "\t"); ok {
+			if val == "" {
+				val = "''"
+			}
+			s = append(s, name+" = "+val)
+		}
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// runConfig deploys both systems of cfg, loads the data, and runs every case
+// on each, alternating which system goes first. Servers are stopped before
+// it returns.
+func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
+	g = groupResult{Key: cfg.Key, Name: cfg.Name, Todo: cfg.Todo}
+	type side struct {
+		start    StartFunc
+		label    string
+		replisql bool
+		d        *Deployment
+	}
+	candidates := []side{{start: cfg.Postgres, label: "PostgreSQL"}}
+	if cfg.RepliSQL != nil {
+		candidates = append(candidates, side{start: cfg.RepliSQL, label: h.opts.replisqlLabel, replisql: true})
+	}
+	var sides []side
+	defer func() {
+		for _, s := range sides {
+			if err := s.d.Stop(); err != nil {
+				h.warnf("%s: stop %s: %v", cfg.Name, s.d.System, err)
+			}
+		}
+	}()
+	for _, s := range candidates {
+		h.logf("%s: starting %s", cfg.Name, s.label)
+		d, err := s.start(ctx, h)
+		sys := systemResult{Label: s.label, RepliSQL: s.replisql}
+		if err == nil {
+			s.d = d
+			sides = append(sides, s)
+			sys.Describe, sys.Settings = d.Describe, d.Settings
+			h.logf("%s: loading %s (scale %d)", cfg.Name, s.label, h.opts.scale)
+			sys.Init, err = h.loadData(ctx, d)
+			if err != nil {
+				sides = sides[:len(sides)-1]
+				err = errors.Join(err, d.Stop())
+			}
+		}
+		if err != nil {
+			sys.Err = err.Error()
+			h.warnf("%s: %s not measured: %v", cfg.Name, s.label, err)
+		}
+		g.Systems = append(g.Systems, sys)
+		if ctx.Err() != nil {
+			return g
+		}
+	}
+	cases := h.opts.cases()
+	profileClients := map[string]int{} // script → clients of the case profiled
+	for _, c := range cases {
+		if c.Mode == "prepared" && c.Clients > profileClients[c.Script] {
+			profileClients[c.Script] = c.Clients
+		}
+	}
+	for i, c := range cases {
+		order := append([]side(nil), sides...)
+		if i%2 == 1 {
+			for l, r := 0, len(order)-1; l < r; l, r = l+1, r-1 {
+				order[l], order[r] = order[r], order[l]
+			}
+		}
+		for _, s := range order {
+			if ctx.Err() != nil {
+				return g
+			}
+			profile := ""
+			if s.replisql && h.opts.profileDir != "" && c.Mode == "prepared" && c.Clients == profileClients[c.Script] {
+				profile = filepath.Join(h.opts.profileDir, fmt.Sprintf("%s-%s-c%d.pprof", cfg.Key, c.Script, c.Clients))
+			}
+			r := h.runCase(ctx, s.d, c, profile)
+			r.RepliSQL = s.replisql
+			g.Rows = append(g.Rows, r)
+			if r.Err != "" {
+				h.warnf("%s: %s: %s: %s", cfg.Name, c, s.d.System, r.Err)
+			} else {
+				h.logf("%s: %s: %s: %.0f tps, avg %.2f ms, p99 %.2f ms, cpu %.0f µs/txn",
+					cfg.Name, c, s.d.System, r.TPS, r.AvgMs, r.P99Ms, r.cpuPerTxnMicros())
+			}
+		}
+	}
+	return g
+}
+
+// loadData creates the pgbench tables on d, by --init's method, and returns
+// the method used.
+func (h *Harness) loadData(ctx context.Context, d *Deployment) (string, error) {
+	var method string
+	var err error
+	switch h.opts.init {
+	case "pgbench":
+		method, err = "pgbench -i", h.pgbenchInit(ctx, d.Port)
+	case "sql":
+		method, err = "SQL (CREATE TABLE, INSERT … VALUES × 1000 rows)", h.sqlInit(ctx, d.Port)
+	default:
+		method = "pgbench -i"
+		if err = h.pgbenchInit(ctx, d.Port); err != nil {
+			h.warnf("%s: pgbench -i failed, falling back to SQL: %s", d.System, firstLine(err.Error()))
+			method = "SQL (CREATE TABLE, INSERT … VALUES × 1000 rows), after pgbench -i failed"
+			err = h.sqlInit(ctx, d.Port)
+		}
+	}
+	if err != nil {
+		return method, fmt.Errorf("load data: %w", err)
+	}
+	// Start every system's first case from a clean checkpoint; a server
+	// without CHECKPOINT is fine.
+	_, _ = h.psql(ctx, d.Port, "CHECKPOINT")
+	return method, nil
+}

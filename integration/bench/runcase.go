@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+)
+
+// caseResult is one row of the report: one case on one system.
+type caseResult struct {
+	Case      caseSpec
+	System    string
+	RepliSQL  bool
+	TPS       float64
+	Txns      int64
+	Failed    int64
+	AvgMs     float64
+	P99Ms     float64
+	PeakRSS   int64 // bytes
+	PeakPSS   int64 // bytes
+	RSSMethod string
+	MaxProcs  int // most server processes seen in one sample
+	CPUSec    float64
+	Profile   string // path of the CPU profile taken during the case, if any
+	Err       string
+}
+
+func (r caseResult) cpuPerTxnMicros() float64 {
+	if r.Txns == 0 {
+		return 0
+	}
+	return r.CPUSec / float64(r.Txns) * 1e6
+}
+
+// runCase runs c against d while sampling d's processes, and, if
+// profilePath is set, saves a CPU profile of d taken during the case.
+func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profilePath string) caseResult {
+	r := caseResult{Case: c, System: d.System}
+	logDir, err := os.MkdirTemp(h.root, "txlog-")
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	defer os.RemoveAll(logDir)
+
+	profErr := make(chan error, 1)
+	if profilePath != "" {
+		if d.PprofURL == "" {
+			profilePath = ""
+		} else {
+			secs := max(1, int(h.opts.duration/time.Second)-1)
+			go func() { profErr <- fetchProfile(ctx, d.PprofURL, secs, profilePath) }()
+		}
+	}
+	s := startSampler(d.PIDs, h.opts.sampleInterval)
+	sum, runErr := h.runPgbench(ctx, d.Port, c, logDir)
+	sample := s.stop()
+	if profilePath != "" {
+		if err := <-profErr; err != nil {
+			h.warnf("%s: %s: CPU profile: %v", d.System, c, err)
+		} else {
+			r.Profile = profilePath
+		}
+	}
+	r.TPS, r.Txns, r.Failed, r.AvgMs = sum.TPS, sum.Txns, sum.Failed, sum.AvgMs
+	r.CPUSec, r.PeakRSS, r.PeakPSS, r.RSSMethod = sample.CPUSec, sample.PeakRSS, sample.PeakPSS, sample.RSSMethod
+	r.MaxProcs = sample.MaxProcs
+	lat, err := parseTxLogs(logDir)
+	switch {
+	case err != nil:
+		h.warnf("%s: %s: per-transaction log: %v", d.System, c, err)
+	case lat.N > 0:
+		r.AvgMs, r.P99Ms = lat.AvgMs, lat.P99Ms
+	}
+	if runErr != nil {
+		r.Err = fmt.Sprintf("pgbench: %v", firstLine(runErr.Error()))
+		if msg := pgbenchErrorLine(runErr.Error()); msg != "" {
+			r.Err += ": " + msg
+		}
+	}
+	return r
+}
