@@ -90,10 +90,14 @@
 //
 // After recovery every remaining segment is fsynced and the flushed LSN is
 // the end LSN: everything found on disk is durable before Open returns.
-// A crash in which the kernel wrote a later page of unsynced records but not
-// an earlier one looks like rule 1 and makes Open fail; an operator moves
-// the tail aside by hand (see the ErrCorrupt message) after deciding that
-// nothing after the bad record was acknowledged.
+//
+// A segment is fsynced before the first byte is written to the next one, so
+// after a crash only the last segment can hold unsynced records. Within it,
+// a crash in which the kernel wrote a later page of unsynced records but not
+// an earlier one looks like rule 1 and makes Open fail: the package cannot
+// tell it from damage to acknowledged records. An operator who knows that
+// nothing after the bad record was acknowledged opens the log once with
+// Options.CutCorruptTail, which applies rule 2 at the first invalid record.
 //
 // # Writing, group commit and fsyncgate
 //

@@ -20,6 +20,7 @@ func TestWriteFaults(t *testing.T) {
 	}{
 		{"segment write", "write", ".wal", true, false, false},
 		{"fsync", "sync", ".wal", true, true, false},
+		{"fsync of the full segment at rollover", "sync", ".wal", true, false, true},
 		{"preallocation write", "write", ".tmp", false, false, true},
 		{"preallocation fsync", "sync", ".tmp", false, false, true},
 		{"segment rename", "rename", ".wal", false, false, true},

@@ -25,7 +25,6 @@ type File interface {
 	io.WriterAt
 	io.Closer
 	Sync() error
-	Truncate(size int64) error
 	Stat() (fs.FileInfo, error)
 }
 

@@ -22,6 +22,8 @@ func (w *WAL) recover() error {
 		w.end = w.opts.StartLSN
 		return nil
 	}
+	// No segment is larger than one grown for the largest record.
+	maxSize := max(w.opts.SegmentSize, segmentSizeFor(0, HeaderSize+MaxRecordSize))
 	for _, base := range bases {
 		path := w.segPath(base)
 		f, size, err := openSegmentFile(w.fs, path)
@@ -29,6 +31,9 @@ func (w *WAL) recover() error {
 			return fmt.Errorf("wal: %w", err)
 		}
 		w.segs = append(w.segs, &segment{base: base, size: size, path: path, f: f})
+		if size > maxSize {
+			return fmt.Errorf("%w: segment %s has %d bytes, more than any segment can", ErrCorrupt, path, size)
+		}
 	}
 	for i := 0; i < len(w.segs); i++ {
 		if err := w.recoverSegment(i); err != nil {
@@ -64,7 +69,7 @@ func (w *WAL) recoverSegment(i int) error {
 	}
 	p := scanFrames(data, s.base, nil)
 	dataEnd := s.base + LSN(p)
-	if q := findValidFrame(data, p+1, s.base); q >= 0 {
+	if q := findValidFrame(data, p+1, s.base); q >= 0 && !w.opts.CutCorruptTail {
 		return fmt.Errorf("%w: segment %s: no valid record at %s, but a valid record follows at %s; "+
 			"the log was damaged after it was written (cut it at %s by hand only if nothing after it was acknowledged)",
 			ErrCorrupt, s.path, dataEnd, s.base+LSN(q), dataEnd)
@@ -84,6 +89,10 @@ func (w *WAL) recoverSegment(i int) error {
 	if i == len(w.segs)-1 {
 		w.end = dataEnd
 	}
+	if w.opts.CutCorruptTail && i == len(w.segs)-1 && p < len(data) {
+		w.log.Warn().Str("segment", s.path).Stringer("lsn", dataEnd).
+			Msg("CutCorruptTail: cutting the log at the first invalid record")
+	}
 	return w.zeroTail(s, data, p)
 }
 
@@ -97,7 +106,7 @@ func (w *WAL) cutSegmentsAfter(i int, dataEnd LSN) error {
 		if err != nil {
 			return err
 		}
-		if q := findValidFrame(data, 0, t.base); q >= 0 {
+		if q := findValidFrame(data, 0, t.base); q >= 0 && !w.opts.CutCorruptTail {
 			return fmt.Errorf("%w: segment %s: no valid record at %s, but segment %s holds a valid record at %s: records are missing or damaged",
 				ErrCorrupt, w.segs[i].path, dataEnd, t.path, t.base+LSN(q))
 		}

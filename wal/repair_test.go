@@ -212,6 +212,20 @@ func TestRecoverCorruptMiddle(t *testing.T) {
 			if after := dirListing(t, dir); after != before {
 				t.Fatalf("failed Open changed the directory:\n%s\nto\n%s", before, after)
 			}
+
+			// The operator's override cuts the log at the damage.
+			opts.CutCorruptTail = true
+			w := openWAL(t, opts)
+			got := readAll(t, w, w.FirstLSN())
+			if len(got) >= len(recs) {
+				t.Fatalf("CutCorruptTail kept %d of %d records", len(got), len(recs))
+			}
+			checkRecords(t, got, recs[:len(got)])
+			corrupt, _ := filepath.Glob(filepath.Join(dir, "*.corrupt-*"))
+			if len(corrupt) == 0 {
+				t.Fatal("CutCorruptTail kept no bytes aside")
+			}
+			appendN(t, w, 5, 100)
 		})
 	}
 }

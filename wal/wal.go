@@ -30,6 +30,12 @@ type Options struct {
 	Logger zerolog.Logger
 	// NoSync skips every fsync. For tests only: it voids durability.
 	NoSync bool
+	// CutCorruptTail is an operator's override for a log that Open refuses
+	// with ErrCorrupt: recovery then cuts the log at the first invalid
+	// record even though valid records follow, keeping the cut bytes aside
+	// as for a torn tail. Use it only once it is known that nothing after
+	// that record was acknowledged.
+	CutCorruptTail bool
 }
 
 // Defaults for Options.
@@ -238,6 +244,13 @@ func (w *WAL) tailForLocked(n int64) (*segment, error) {
 	if w.end+LSN(n) <= tail.limit() {
 		return tail, nil
 	}
+	if tail.base != w.end && !w.opts.NoSync {
+		// Make the full segment durable before anything is written to
+		// the next one: after a crash only the last segment can be torn.
+		if err := tail.f.Sync(); err != nil {
+			return nil, w.fail(fmt.Errorf("fsync %s: %w", tail.path, err))
+		}
+	}
 	size := segmentSizeFor(w.opts.SegmentSize, n)
 	path := w.segPath(w.end)
 	f, err := createSegmentFile(w.fs, w.opts.Dir, path, size, nil, w.opts.NoSync)
@@ -302,10 +315,12 @@ func (w *WAL) wakeReadersLocked() {
 	w.notify = make(chan struct{})
 }
 
-// setFlushed publishes a new flushed LSN and wakes readers.
+// setFlushed raises the flushed LSN to lsn and wakes readers.
 func (w *WAL) setFlushed(lsn LSN) {
 	w.notifyMu.Lock()
 	defer w.notifyMu.Unlock()
-	w.flushedLSN.Store(uint64(lsn))
-	w.wakeReadersLocked()
+	if lsn > w.FlushedLSN() {
+		w.flushedLSN.Store(uint64(lsn))
+		w.wakeReadersLocked()
+	}
 }
