@@ -26,7 +26,8 @@ var ErrClientGone = errors.New("pgwire: client closed the connection during auth
 const maxAuthTokenLen = 65535
 
 // Authenticator checks who a client is, after its StartupMessage and
-// before AuthenticationOk. It is safe for concurrent use once set up.
+// before AuthenticationOk. It is safe for concurrent use once set up. A
+// nil *Authenticator behaves like the zero value: it rejects everyone.
 type Authenticator struct {
 	// Users holds the known users; nil means none.
 	Users *Users
@@ -54,6 +55,9 @@ type Authenticator struct {
 // minute), and should bound message size with be.SetMaxBodyLen.
 func (a *Authenticator) Authenticate(be *pgproto3.Backend, user string) error {
 	defer func() { _ = be.SetAuthType(pgproto3.AuthTypeOk) }() // back to plain message decoding
+	if a == nil {
+		a = &Authenticator{}
+	}
 	u, known := a.Users.Lookup(user)
 	if !known {
 		u = User{Name: user, Method: a.Default}

@@ -1,20 +1,27 @@
 package pgwire
 
 import (
+	"bytes"
+	"context"
 	"crypto/md5"
 	"crypto/pbkdf2"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/replisql/replisql/pgwire/pgerr"
@@ -496,4 +503,218 @@ func TestAuthenticateResetsAuthType(t *testing.T) {
 	if res := <-done; res.err != nil || !res.ok {
 		t.Errorf("client: ok %v err %v", res.ok, res.err)
 	}
+}
+
+// authTestListener is a TEST-ONLY stand-in for the connection state
+// machine, so that real clients (pgconn) can drive Authenticate: it
+// answers SSLRequest ('S' and a TLS handshake when tlsConfig is set, else
+// 'N'), reads the StartupMessage, runs Authenticate, then sends
+// AuthenticationOk and ReadyForQuery (or the ErrorResponse) and waits for
+// the client to leave. It is not product code.
+type authTestListener struct {
+	ln        net.Listener
+	auth      *Authenticator
+	tlsConfig *tls.Config
+
+	mu       sync.Mutex   // guards received
+	received bytes.Buffer // everything clients sent after the TLS layer
+}
+
+// clientBytes returns everything clients sent so far.
+func (l *authTestListener) clientBytes() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.received.String()
+}
+
+// recordingReader copies what it reads into its listener's record.
+type recordingReader struct {
+	l *authTestListener
+	r io.Reader
+}
+
+func (rr recordingReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	rr.l.mu.Lock()
+	rr.l.received.Write(p[:n])
+	rr.l.mu.Unlock()
+	return n, err
+}
+
+// startAuthTestListener listens on an ephemeral loopback port until the
+// test ends.
+func startAuthTestListener(t *testing.T, a *Authenticator, tlsConfig *tls.Config) *authTestListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	l := &authTestListener{ln: ln, auth: a, tlsConfig: tlsConfig}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer conn.Close()
+				l.serve(conn)
+			})
+		}
+	})
+	return l
+}
+
+// serve runs one connection's startup and authentication.
+func (l *authTestListener) serve(conn net.Conn) {
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	be := pgproto3.NewBackend(recordingReader{l, conn}, conn)
+	for {
+		msg, err := be.ReceiveStartupMessage()
+		if err != nil {
+			return // e.g. pgx hanging up after 'N'
+		}
+		switch m := msg.(type) {
+		case *pgproto3.SSLRequest:
+			if l.tlsConfig == nil {
+				if _, err := conn.Write([]byte("N")); err != nil {
+					return
+				}
+				continue
+			}
+			if _, err := conn.Write([]byte("S")); err != nil {
+				return
+			}
+			tlsConn := tls.Server(conn, l.tlsConfig)
+			if err := tlsConn.Handshake(); err != nil {
+				return
+			}
+			conn = tlsConn
+			be = pgproto3.NewBackend(recordingReader{l, conn}, conn)
+		case *pgproto3.GSSEncRequest:
+			if _, err := conn.Write([]byte("N")); err != nil {
+				return
+			}
+		case *pgproto3.StartupMessage:
+			authErr := l.auth.Authenticate(be, m.Parameters["user"])
+			if sendAuthResult(be, authErr) != nil || authErr != nil {
+				return
+			}
+			for { // until Terminate or hang-up
+				if msg, err := be.Receive(); err != nil || isTerminate(msg) {
+					return
+				}
+			}
+		default:
+			return
+		}
+	}
+}
+
+func isTerminate(msg pgproto3.FrontendMessage) bool {
+	_, ok := msg.(*pgproto3.Terminate)
+	return ok
+}
+
+// connect connects with pgconn as user with password; extra is added to
+// the connection string (sslmode, require_auth, ...).
+func (l *authTestListener) connect(t *testing.T, user, password, extra string) error {
+	t.Helper()
+	port := l.ln.Addr().(*net.TCPAddr).Port
+	cfg, err := pgconn.ParseConfig(fmt.Sprintf("host=127.0.0.1 port=%d dbname=app connect_timeout=10 %s", port, extra))
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	cfg.User, cfg.Password = user, password
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+func TestAuthenticatePgconn(t *testing.T) {
+	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
+	certFile, keyFile := writeTestCert(t)
+	tlsConfig, err := LoadTLSConfig(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := testAuthenticator(t, MethodReject)
+	// Two spellings of "pässwörd": the verifier is made from the composed
+	// form, the client sends the decomposed one; SASLprep makes them equal.
+	nfcVerifier, err := SCRAMVerifier("p\u00e4ssw\u00f6rd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Users.Add(User{Name: "zoë", Method: MethodSCRAM, Verifier: nfcVerifier}); err != nil {
+		t.Fatal(err)
+	}
+	plain := startAuthTestListener(t, a, nil)
+	withTLS := startAuthTestListener(t, a, tlsConfig)
+	strangers := startAuthTestListener(t, &Authenticator{Users: a.Users, Default: MethodSCRAM}, nil)
+
+	tests := []struct {
+		name     string
+		l        *authTestListener
+		user, pw string
+		extra    string
+		wantCode string // "" for success
+		wantSent string // the client sent this (SCRAM gs2 header)
+	}{
+		{name: "scram", l: plain, user: "alice", pw: alicePassword, extra: "sslmode=disable require_auth=scram-sha-256", wantSent: "n,,n=,r="},
+		{name: "scram prefer falls back", l: plain, user: "alice", pw: alicePassword, extra: "sslmode=prefer"},
+		{name: "scram postgres verifier", l: plain, user: "scramuser", pw: pgScramPassword, extra: "sslmode=disable"},
+		{name: "scram saslprep", l: plain, user: "zoë", pw: "pa\u0308sswo\u0308rd", extra: "sslmode=disable"},
+		{name: "scram wrong", l: plain, user: "alice", pw: "nope", extra: "sslmode=disable", wantCode: "28P01"},
+		{name: "md5", l: plain, user: "bob", pw: bobPassword, extra: "sslmode=disable require_auth=md5"},
+		{name: "md5 wrong", l: plain, user: "bob", pw: "nope", extra: "sslmode=disable", wantCode: "28P01"},
+		{name: "md5 method, scram verifier", l: plain, user: "mo", pw: moPassword, extra: "sslmode=disable require_auth=scram-sha-256"},
+		{name: "cleartext", l: plain, user: "pat", pw: patPassword, extra: "sslmode=disable require_auth=password"},
+		{name: "cleartext md5 verifier", l: plain, user: "pam", pw: pamPassword, extra: "sslmode=disable"},
+		{name: "cleartext wrong", l: plain, user: "pat", pw: "nope", extra: "sslmode=disable", wantCode: "28P01"},
+		{name: "trust", l: plain, user: "carol", extra: "sslmode=disable"},
+		{name: "reject", l: plain, user: "mallory", pw: "mallory-pw", extra: "sslmode=disable", wantCode: "28000"},
+		{name: "unknown rejected", l: plain, user: "dave", pw: "x", extra: "sslmode=disable", wantCode: "28000"},
+		{name: "unknown scram", l: strangers, user: "dave", pw: "x", extra: "sslmode=disable", wantCode: "28P01"},
+		{name: "tls scram", l: withTLS, user: "alice", pw: alicePassword, extra: "sslmode=require", wantSent: "y,,n=,r="},
+		{name: "tls scram wrong", l: withTLS, user: "alice", pw: "nope", extra: "sslmode=require", wantCode: "28P01"},
+		{name: "tls md5", l: withTLS, user: "bob", pw: bobPassword, extra: "sslmode=require"},
+		{name: "tls cleartext", l: withTLS, user: "pat", pw: patPassword, extra: "sslmode=require"},
+		{name: "tls verify-full", l: withTLS, user: "alice", pw: alicePassword, extra: "sslmode=verify-full sslrootcert=" + certFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.l.connect(t, tt.user, tt.pw, tt.extra)
+			if !strings.Contains(tt.l.clientBytes(), tt.wantSent) {
+				t.Errorf("client never sent %q", tt.wantSent)
+			}
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Fatalf("connect: %v", err)
+				}
+				return
+			}
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) {
+				t.Fatalf("connect err = %v, want a PgError %s", err, tt.wantCode)
+			}
+			if pgErr.Code != tt.wantCode || pgErr.Severity != "FATAL" {
+				t.Errorf("got %s %s %q, want FATAL %s", pgErr.Severity, pgErr.Code, pgErr.Message, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestAuthenticateNilRejects(t *testing.T) {
+	var a *Authenticator
+	serverErr, res := authPipe(t, a, "alice", passwordClient("alice", alicePassword))
+	if res.err != nil {
+		t.Fatalf("client: %v", res.err)
+	}
+	checkFatal(t, serverErr, res, pgerr.InvalidAuthorizationSpec)
 }
