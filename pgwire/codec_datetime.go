@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"bytes"
 	"math"
 	"sync"
 	"time"
@@ -28,7 +29,6 @@ var (
 	errFieldRange = pgerr.New(pgerr.DatetimeFieldOverflow, "date/time field value out of range")
 	errDateRange  = pgerr.New(pgerr.DatetimeFieldOverflow, "date out of range")
 	errTSRange    = pgerr.New(pgerr.DatetimeFieldOverflow, "timestamp out of range")
-	errBadZone    = pgerr.New(pgerr.InvalidParameterValue, "time zone not recognized")
 	errIntervalOv = pgerr.New("22015", "interval field value out of range")
 )
 
@@ -44,10 +44,18 @@ func dateTimeError(err error, oid uint32, b []byte) error {
 		return pgerr.New(pgerr.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", b)
 	case errIntervalOv:
 		return pgerr.New("22015", "interval field value out of range: \"%s\"", b)
-	case errBadZone:
-		return pgerr.New(pgerr.InvalidParameterValue, "time zone not recognized in \"%s\"", b)
 	}
-	return pgerr.New(pgerr.InvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", sqlTypeName(oid), b)
+	if e := pgerr.As(err); e != nil && e != errInvalid {
+		return e // already specific, e.g. an unknown time zone
+	}
+	name := sqlTypeName(oid)
+	switch oid { // the spelling in datetime input errors
+	case OIDTimestamp:
+		name = "timestamp"
+	case OIDTime:
+		name = "time"
+	}
+	return pgerr.New(pgerr.InvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", name, b)
 }
 
 // daysFromCivil returns the days since 1970-01-01 of a proleptic
@@ -589,9 +597,12 @@ func parseDateTime[T string | []byte](s T) (dtFields, error) {
 				if f.hasZone {
 					return f, errInvalid
 				}
+				if bytes.IndexByte(w, '/') < 0 {
+					return f, errInvalid
+				}
 				loc, ok := loadZone(w)
 				if !ok {
-					return f, errBadZone
+					return f, pgerr.New(pgerr.InvalidParameterValue, "time zone \"%s\" not recognized", w)
 				}
 				f.hasZone, f.zoneLoc = true, loc
 			}

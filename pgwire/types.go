@@ -132,7 +132,9 @@ func init() {
 	}
 	for _, s := range scalar {
 		typeInfos[s.oid] = &typeInfo{name: s.name, sqlName: s.sqlName, size: s.size, array: s.array}
-		typeNames[s.name] = s.oid
+		if _, ok := typeNames[s.name]; !ok { // unquoted char stays bpchar
+			typeNames[s.name] = s.oid
+		}
 		if s.array != 0 {
 			typeInfos[s.array] = &typeInfo{name: "_" + s.name, sqlName: s.sqlName + "[]", size: -1, elem: s.oid}
 			typeNames["_"+s.name] = s.array
