@@ -23,8 +23,8 @@ func TestCodecPgtypeCrossCheck(t *testing.T) {
 	tests := []struct {
 		name   string
 		oid    uint32
-		sqlite any         // SQLite representation
-		goVal  any         // what pgx users scan into / send
+		sqlite any        // SQLite representation
+		goVal  any        // what pgx users scan into / send
 		newDst func() any // pointer to scan into
 	}{
 		{"int2", OIDInt2, int64(-300), int16(-300), func() any { return new(int16) }},
