@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const (
@@ -144,7 +146,9 @@ func (n *node) start() error {
 		c, err := net.DialTimeout("tcp", n.addr(), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return nil
+			if n.answers() {
+				return nil
+			}
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -152,6 +156,20 @@ func (n *node) start() error {
 	<-n.done
 	return fmt.Errorf("replisql %s did not accept connections within %v; output:\n%s",
 		strings.Join(full, " "), startTimeout, n.logs.String())
+}
+
+// answers reports whether the node answers a startup: any outcome other
+// than 57P03 (the database system is starting up) counts, including a
+// refused login, since tests use their own credentials.
+func (n *node) answers() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, n.dsn())
+	if err != nil {
+		return sqlState(err) != "57P03"
+	}
+	_ = conn.Close(ctx)
+	return true
 }
 
 func (n *node) addr() string { return fmt.Sprintf("127.0.0.1:%d", n.port) }
