@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,4 +262,50 @@ func abs(f float64) float64 {
 		return -f
 	}
 	return f
+}
+
+func TestSamplerSingleProcess(t *testing.T) {
+	s := startSampler([]int{os.Getpid()}, 10*time.Millisecond)
+	ballast := make([]byte, 64<<20)
+	for i := range ballast {
+		ballast[i] = byte(i)
+	}
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		ballast[x%len(ballast)]++
+	}
+	r := s.stop()
+	if r.PeakRSS < int64(len(ballast)) {
+		t.Errorf("peak RSS %d < %d bytes touched", r.PeakRSS, len(ballast))
+	}
+	if !strings.HasPrefix(r.RSSMethod, "VmHWM") {
+		t.Errorf("method %q, want VmHWM for one process", r.RSSMethod)
+	}
+	if r.CPUSec < 0.1 {
+		t.Errorf("CPU %.2f s, want ≥ 0.1 s after 0.3 s of spinning", r.CPUSec)
+	}
+	if r.Samples < 2 {
+		t.Errorf("%d samples", r.Samples)
+	}
+}
+
+func TestFetchProfile(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/debug/pprof/profile" || r.URL.Query().Get("seconds") != "3" {
+			http.Error(w, "bad request "+r.URL.String(), http.StatusBadRequest)
+			return
+		}
+		w.Write([]byte("profile bytes"))
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "sub", "p.pprof")
+	if err := fetchProfile(context.Background(), srv.URL, 3, path); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "profile bytes" {
+		t.Errorf("saved %q, %v", b, err)
+	}
+	if err := fetchProfile(context.Background(), srv.URL, 4, path); err == nil {
+		t.Error("no error for HTTP 400")
+	}
 }

@@ -22,6 +22,7 @@ type Harness struct {
 	opts     *options
 	log      io.Writer
 	root     string              // temporary directory, removed by Close
+	dir      string              // the current configuration's directory below root
 	cred     *syscall.Credential // user of the PostgreSQL servers; nil: ourselves
 	uid, gid int
 	warnings []string
@@ -85,9 +86,10 @@ func (h *Harness) warnf(format string, args ...any) {
 	h.logf("warning: %s", msg)
 }
 
-// mkdirForServer creates root/name owned by the PostgreSQL server user.
+// mkdirForServer creates name in the configuration's directory, owned by
+// the PostgreSQL server user.
 func (h *Harness) mkdirForServer(name string) (string, error) {
-	dir := filepath.Join(h.root, name)
+	dir := filepath.Join(h.dir, name)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", name, err)
 	}
@@ -207,12 +209,21 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 	if cfg.RepliSQL != nil {
 		candidates = append(candidates, side{start: cfg.RepliSQL, label: h.opts.replisqlLabel, replisql: true})
 	}
+	h.dir = filepath.Join(h.root, cfg.Key)
+	if err := os.Mkdir(h.dir, 0o711); err != nil {
+		g.Systems = append(g.Systems, systemResult{Label: "PostgreSQL", Err: err.Error()})
+		return g
+	}
 	var sides []side
 	defer func() {
 		for _, s := range sides {
 			if err := s.d.Stop(); err != nil {
 				h.warnf("%s: stop %s: %v", cfg.Name, s.d.System, err)
 			}
+		}
+		// Data directories can be large: do not keep them for the next configuration.
+		if err := os.RemoveAll(h.dir); err != nil {
+			h.warnf("%s: remove %s: %v", cfg.Name, h.dir, err)
 		}
 	}()
 	for _, s := range candidates {

@@ -64,7 +64,7 @@ func (h *Harness) startPostgresNode(ctx context.Context, name, dir string) (*pgN
 	argv := []string{h.pgTool("postgres"), "-D", filepath.Join(dir, "data"), "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
 		"-c", "fsync=on", "-c", "logging_collector=off"}
-	proc, err := startServer(name, argv, dir, filepath.Join(h.root, name+".log"), h.cred, serverEnv())
+	proc, err := startServer(name, argv, dir, filepath.Join(h.dir, name+".log"), h.cred, serverEnv())
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // configuration: `replisql serve --data-dir DIR --listen 127.0.0.1:PORT`,
 // with --pprof when profiles are wanted. It runs as the harness's own user.
 func startRepliSQLSingle(ctx context.Context, h *Harness) (*Deployment, error) {
-	dir := filepath.Join(h.root, "replisql")
+	dir := filepath.Join(h.dir, "replisql")
 	data := filepath.Join(dir, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
@@ -34,7 +34,7 @@ func startRepliSQLSingle(ctx context.Context, h *Harness) (*Deployment, error) {
 		argv = append(argv, "--pprof", addr)
 		pprofURL = "http://" + addr
 	}
-	proc, err := startServer("replisql", argv, dir, filepath.Join(h.root, "replisql.log"), nil, serverEnv())
+	proc, err := startServer("replisql", argv, dir, filepath.Join(h.dir, "replisql.log"), nil, serverEnv())
 	if err != nil {
 		return nil, err
 	}
