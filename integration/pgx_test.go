@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"testing"
 	"time"
@@ -448,6 +450,13 @@ func pgxPrepare(t *testing.T, n *node, mode pgx.QueryExecMode) {
 	if len(sd.ParamOIDs) != 1 || sd.ParamOIDs[0] != 23 {
 		t.Errorf("Prepare INSERT INTO prep (id int4) VALUES ($1): parameter OIDs %v, want [23]", sd.ParamOIDs)
 	}
+	sd, err = conn.Prepare(ctx, "where_param", "SELECT id FROM prep WHERE id > $1")
+	if err != nil {
+		t.Fatalf("Prepare WHERE id > $1: %v", err)
+	}
+	if len(sd.ParamOIDs) != 1 || sd.ParamOIDs[0] != 23 {
+		t.Errorf("Prepare SELECT … WHERE id (int4) > $1: parameter OIDs %v, want [23]", sd.ParamOIDs)
+	}
 	if err := conn.Deallocate(ctx, "add_one"); err != nil {
 		t.Fatalf("Deallocate: %v", err)
 	}
@@ -771,6 +780,59 @@ func TestPGXProtocol(t *testing.T) {
 			}
 		}
 		checkUsable(t, conn, "empty queries")
+	})
+	t.Run("cancel_wrong_key", func(t *testing.T) {
+		conn := connectPGX(t, n, pgx.QueryExecModeCacheStatement)
+		ctx := testCtx(t)
+		// Size a query to about a second, then send a CancelRequest with
+		// the right process ID and a wrong secret while it runs.
+		start := time.Now()
+		var c int64
+		if err := conn.QueryRow(ctx, longQuery, int64(100_000)).Scan(&c); err != nil {
+			t.Fatalf("calibration query: %v", err)
+		}
+		target := min(max(int64(time.Second)/max(int64(time.Since(start))/100_000, 1), 200_000), 100_000_000)
+		done := make(chan error, 1)
+		go func() { done <- conn.QueryRow(ctx, longQuery, target).Scan(&c) }()
+		time.Sleep(100 * time.Millisecond)
+		pc := conn.PgConn()
+		wrong := append([]byte(nil), pc.SecretKey()...)
+		if len(wrong) == 0 {
+			wrong = []byte{0, 0, 0, 0}
+		}
+		for i := range wrong {
+			wrong[i] ^= 0xff
+		}
+		raw, err := net.DialTimeout("tcp", n.addr(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial for CancelRequest: %v", err)
+		}
+		msg := binary.BigEndian.AppendUint32(nil, uint32(12+len(wrong)))
+		msg = binary.BigEndian.AppendUint32(msg, 80877102)
+		msg = binary.BigEndian.AppendUint32(msg, pc.PID())
+		msg = append(msg, wrong...)
+		if _, err := raw.Write(msg); err != nil {
+			t.Fatalf("write CancelRequest: %v", err)
+		}
+		_ = raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if k, err := raw.Read(make([]byte, 1)); k != 0 || err == nil {
+			t.Errorf("CancelRequest: server answered %d bytes (err %v), want it to close the socket without a reply", k, err)
+		}
+		raw.Close()
+		if err := <-done; err != nil || c != target {
+			t.Errorf("query under a CancelRequest with a wrong key: got (%d, %v), want (%d, nil)", c, err, target)
+		}
+	})
+	t.Run("database_name", func(t *testing.T) {
+		other := startNode(t, "--database", "appdb")
+		conn := connectPGX(t, other, pgx.QueryExecModeCacheStatement, "dbname=appdb")
+		checkUsable(t, conn, "connecting to --database appdb")
+		cfg, err := pgx.ParseConfig(other.dsn("dbname=nosuchdb"))
+		if err != nil {
+			t.Fatalf("parse config: %v", err)
+		}
+		_, err = pgx.ConnectConfig(testCtx(t), cfg)
+		wantSQLState(t, "connect to database nosuchdb", err, "3D000")
 	})
 	t.Run("parameter_status", func(t *testing.T) {
 		conn := connectPGX(t, n, pgx.QueryExecModeCacheStatement)
