@@ -114,6 +114,9 @@ func (c *conn) serve() {
 func (c *conn) finish() {
 	if r := recover(); r != nil {
 		c.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("pgwire: connection panicked, closing it")
+		if c.srv.onPanic != nil {
+			c.srv.onPanic(r)
+		}
 		c.wbuf = c.wbuf[:0]
 		if c.broken == nil {
 			c.appendError(pgerr.Fatal(pgerr.InternalError, "terminating connection because of an internal error"))
@@ -129,6 +132,9 @@ func (c *conn) release() {
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("pgwire: panic while closing a session")
+			if c.srv.onPanic != nil {
+				c.srv.onPanic(r)
+			}
 		}
 		// Free the slot before the client sees the close, so that it can
 		// reconnect at once.

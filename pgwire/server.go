@@ -120,6 +120,8 @@ type Server struct {
 	cancels cancelRegistry
 
 	shutting atomic.Bool // set once by Shutdown or Close
+	// onPanic, when set (by tests), sees every panic a connection recovers.
+	onPanic func(any)
 
 	mu        sync.Mutex // guards the fields below
 	listeners map[net.Listener]struct{}

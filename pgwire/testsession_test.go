@@ -23,7 +23,7 @@ import (
 //
 //	select 1              one int4 row
 //	select series N       N int4 rows 1..N, column "n"
-//	select $1, $2, ...    echoes its parameters (types: given or int4)
+//	select $1, $2::T, ... echoes its parameters (types: given, T, or int4)
 //	select text           one text row 'hello'
 //	begin | commit | end | rollback
 //	insert                INSERT 0 1, no rows
@@ -49,13 +49,15 @@ type testHandler struct {
 	sessions []*testSession
 	// refuse makes NewSession fail with this error.
 	refuse error
+	// fuzz makes sessions safe for fuzzing: no panics, short sleeps.
+	fuzz bool
 }
 
 func (h *testHandler) NewSession(_ context.Context, info StartupInfo) (Session, error) {
 	if h.refuse != nil {
 		return nil, h.refuse
 	}
-	s := &testSession{info: info, tx: 'I'}
+	s := &testSession{info: info, tx: 'I', fuzz: h.fuzz}
 	h.mu.Lock()
 	h.sessions = append(h.sessions, s)
 	h.mu.Unlock()
@@ -64,6 +66,7 @@ func (h *testHandler) NewSession(_ context.Context, info StartupInfo) (Session, 
 
 type testSession struct {
 	info StartupInfo
+	fuzz bool
 
 	mu     sync.Mutex // guards the fields below
 	tx     byte
@@ -238,10 +241,17 @@ func parseTestCommand(sql string, paramOIDs []uint32) (*testStmt, error) {
 		st.cols = []Column{{Name: "t", TypeOID: OIDText, TypeSize: -1, TypeModifier: -1}}
 	case f[0] == "select" && len(f) >= 2 && strings.HasPrefix(f[1], "$"):
 		st.verb = "echo"
-		n := strings.Count(sql, "$")
-		st.oids = make([]uint32, n)
-		for i := range st.oids {
+		items := strings.Split(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.ToLower(sql)), "select")), ",")
+		st.oids = make([]uint32, len(items))
+		for i, item := range items {
 			st.oids[i] = OIDInt4
+			if _, typ, ok := strings.Cut(item, "::"); ok {
+				oid, known := TypeOIDByName(strings.TrimSpace(typ))
+				if !known {
+					return nil, pgerr.New(pgerr.UndefinedObject, "type %q does not exist", typ)
+				}
+				st.oids[i] = oid
+			}
 			if i < len(paramOIDs) && paramOIDs[i] != 0 {
 				st.oids[i] = paramOIDs[i]
 			}
@@ -347,9 +357,15 @@ func (s *testSession) run(ctx context.Context, st *testStmt, args []any, pos *in
 	case "internal":
 		return false, errors.New("boom")
 	case "panic":
+		if s.fuzz {
+			return false, errors.New("no panic while fuzzing")
+		}
 		panic("test session panics")
 	case "sleep":
 		d, _ := time.ParseDuration(st.arg)
+		if s.fuzz {
+			d = min(d, 10*time.Millisecond)
+		}
 		select {
 		case <-time.After(d):
 			return false, w.Complete("SELECT 0")
