@@ -309,3 +309,41 @@ func TestFetchProfile(t *testing.T) {
 		t.Error("no error for HTTP 400")
 	}
 }
+
+func TestMedianRows(t *testing.T) {
+	a := caseSpec{Script: "tpcb-like", Mode: "prepared", Clients: 8, Threads: 2}
+	b := caseSpec{Script: "select-only", Mode: "prepared", Clients: 8, Threads: 2}
+	runs := []caseResult{
+		{Case: a, System: "PostgreSQL", TPS: 300},
+		{Case: a, System: "RepliSQL", TPS: 10},
+		{Case: b, System: "PostgreSQL", Err: "pgbench: boom"},
+		{Case: a, System: "PostgreSQL", TPS: 100},
+		{Case: a, System: "RepliSQL", Err: "pgbench: boom"},
+		{Case: b, System: "PostgreSQL", Err: "pgbench: again"},
+		{Case: a, System: "PostgreSQL", TPS: 200},
+		{Case: a, System: "RepliSQL", TPS: 30},
+	}
+	rows := medianRows(runs)
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3: %+v", len(rows), rows)
+	}
+	tests := []struct {
+		name        string
+		row         caseResult
+		tps, lo, hi float64
+		runs        int
+		err         string
+	}{
+		{name: "odd count", row: rows[0], tps: 200, lo: 100, hi: 300, runs: 3},
+		{name: "even count, one failure", row: rows[1], tps: 10, lo: 10, hi: 30, runs: 2, err: "1 of 3 runs failed"},
+		{name: "all failed", row: rows[2], err: "pgbench: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.row
+			if r.TPS != tt.tps || r.TPSMin != tt.lo || r.TPSMax != tt.hi || r.Runs != tt.runs || r.Err != tt.err {
+				t.Errorf("got TPS %v [%v, %v] runs %d err %q", r.TPS, r.TPSMin, r.TPSMax, r.Runs, r.Err)
+			}
+		})
+	}
+}

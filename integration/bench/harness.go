@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -144,14 +146,15 @@ func (h *Harness) waitReady(ctx context.Context, port int, proc *serverProcess) 
 	var lastErr error
 	err := h.waitFor(ctx, h.opts.startTimeout, proc.name+" to accept connections", func() (bool, error) {
 		if done, err := proc.exited(); done {
-			return false, fmt.Errorf("%s exited (%v); log:\n%s", proc.name, err, proc.logTail())
+			lastErr = nil
+			return false, fmt.Errorf("%s exited (%v); log: %s", proc.name, err, proc.logTail())
 		}
 		_, lastErr = runCommand(ctx, 5*time.Second, h.root, nil, clientEnv(), h.opts.psql, "-X", "-q", "-A", "-t",
 			"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres", "-d", "postgres", "-c", "SELECT 1")
 		return lastErr == nil, nil
 	})
 	if err != nil && lastErr != nil {
-		err = fmt.Errorf("%w (last: %v); log:\n%s", err, lastErr, proc.logTail())
+		err = fmt.Errorf("%w (last: %v); log: %s", err, lastErr, proc.logTail())
 	}
 	return err
 }
@@ -257,32 +260,35 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 			profileClients[c.Script] = c.Clients
 		}
 	}
-	for i, c := range cases {
-		order := append([]side(nil), sides...)
-		if i%2 == 1 {
-			for l, r := 0, len(order)-1; l < r; l, r = l+1, r-1 {
-				order[l], order[r] = order[r], order[l]
+	var runs []caseResult
+	for round := 0; round < h.opts.repeat; round++ {
+		for i, c := range cases {
+			order := append([]side(nil), sides...)
+			if (round*len(cases)+i)%2 == 1 {
+				slices.Reverse(order)
 			}
-		}
-		for _, s := range order {
-			if ctx.Err() != nil {
-				return g
-			}
-			profile := ""
-			if s.replisql && h.opts.profileDir != "" && c.Mode == "prepared" && c.Clients == profileClients[c.Script] {
-				profile = filepath.Join(h.opts.profileDir, fmt.Sprintf("%s-%s-c%d.pprof", cfg.Key, c.Script, c.Clients))
-			}
-			r := h.runCase(ctx, s.d, c, profile)
-			r.RepliSQL = s.replisql
-			g.Rows = append(g.Rows, r)
-			if r.Err != "" {
-				h.warnf("%s: %s: %s: %s", cfg.Name, c, s.d.System, r.Err)
-			} else {
-				h.logf("%s: %s: %s: %.0f tps, avg %.2f ms, p99 %.2f ms, cpu %.0f µs/txn",
-					cfg.Name, c, s.d.System, r.TPS, r.AvgMs, r.P99Ms, r.cpuPerTxnMicros())
+			for _, s := range order {
+				if ctx.Err() != nil {
+					g.Rows = medianRows(runs)
+					return g
+				}
+				profile := ""
+				if s.replisql && round == 0 && h.opts.profileDir != "" && c.Mode == "prepared" && c.Clients == profileClients[c.Script] {
+					profile = filepath.Join(h.opts.profileDir, fmt.Sprintf("%s-%s-c%d.pprof", cfg.Key, c.Script, c.Clients))
+				}
+				r := h.runCase(ctx, s.d, c, profile)
+				r.RepliSQL = s.replisql
+				runs = append(runs, r)
+				if r.Err != "" {
+					h.warnf("%s: %s: %s: %s", cfg.Name, c, s.d.System, r.Err)
+				} else {
+					h.logf("%s: %s: %s: %.0f tps, avg %.2f ms, p99 %.2f ms, cpu %.0f µs/txn",
+						cfg.Name, c, s.d.System, r.TPS, r.AvgMs, r.P99Ms, r.cpuPerTxnMicros())
+				}
 			}
 		}
 	}
+	g.Rows = medianRows(runs)
 	return g
 }
 
@@ -311,4 +317,45 @@ func (h *Harness) loadData(ctx context.Context, d *Deployment) (string, error) {
 	// without CHECKPOINT is fine.
 	_, _ = h.psql(ctx, d.Port, "CHECKPOINT")
 	return method, nil
+}
+
+// medianRows reduces repeated runs to one row per case and system: the run
+// with the median TPS (the lower one for an even count) among the successful
+// runs, or the first failed run if none succeeded, with the TPS spread.
+func medianRows(runs []caseResult) []caseResult {
+	type key struct {
+		c      caseSpec
+		system string
+	}
+	var order []key
+	byKey := map[key][]caseResult{}
+	for _, r := range runs {
+		k := key{r.Case, r.System}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], r)
+	}
+	var rows []caseResult
+	for _, k := range order {
+		all := byKey[k]
+		var ok []caseResult
+		for _, r := range all {
+			if r.Err == "" {
+				ok = append(ok, r)
+			}
+		}
+		if len(ok) == 0 {
+			rows = append(rows, all[0])
+			continue
+		}
+		slices.SortFunc(ok, func(a, b caseResult) int { return cmp.Compare(a.TPS, b.TPS) })
+		row := ok[(len(ok)-1)/2]
+		row.Runs, row.TPSMin, row.TPSMax = len(ok), ok[0].TPS, ok[len(ok)-1].TPS
+		if len(ok) < len(all) {
+			row.Err = fmt.Sprintf("%d of %d runs failed", len(all)-len(ok), len(all))
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }

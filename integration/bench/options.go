@@ -17,6 +17,7 @@ type options struct {
 	scripts        []string
 	simple         string // "script:clients" of the one -M simple row, or ""
 	maxThreads     int
+	repeat         int // rounds of every case; rows show the median-TPS run
 	configs        []string
 	init           string // auto, pgbench or sql
 	standbys       int
@@ -47,6 +48,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&clients, "clients", "1,8,32", "comma-separated client counts (-c); threads are min(clients, --max-threads)")
 	fs.StringVar(&scripts, "scripts", strings.Join(builtinScripts, ","), "comma-separated pgbench built-in scripts")
 	fs.StringVar(&o.simple, "simple", "select-only:8", `the one extra "-M simple" case as script:clients ("" for none)`)
+	fs.IntVar(&o.repeat, "repeat", 1, "run every case this many times (rounds, systems alternating); rows show the run with the median TPS and the spread")
 	fs.IntVar(&o.maxThreads, "max-threads", 2, "pgbench threads per case are min(clients, this)")
 	fs.StringVar(&configs, "configs", "single", "comma-separated configurations: "+strings.Join(configKeys(), ", "))
 	fs.StringVar(&o.init, "init", "auto", "data load: pgbench (pgbench -i), sql (CREATE TABLE + multi-row INSERT via psql), or auto (pgbench -i, falling back to sql per system)")
@@ -105,6 +107,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--duration %v: must be whole seconds, at least 1s", o.duration)
 	case o.scale < 1:
 		return nil, fmt.Errorf("--scale %d: must be at least 1", o.scale)
+	case o.repeat < 1 || o.repeat > 20:
+		return nil, fmt.Errorf("--repeat %d: must be 1..20", o.repeat)
 	case o.maxThreads < 1:
 		return nil, fmt.Errorf("--max-threads %d: must be at least 1", o.maxThreads)
 	case o.standbys < 0 || o.standbys > 8:

@@ -88,8 +88,15 @@ func (p *serverProcess) stop(grace time.Duration) error {
 	return nil
 }
 
-// logTail returns the last lines of the server's log, for error messages.
-func (p *serverProcess) logTail() string { return fileTail(p.logPath, 15) }
+// logTail returns the last lines of the server's log on one line, for
+// error messages.
+func (p *serverProcess) logTail() string {
+	tail := fileTail(p.logPath, 8)
+	if tail == "" {
+		return "(empty)"
+	}
+	return strings.ReplaceAll(tail, "\n", " ⏎ ")
+}
 
 func fileTail(path string, lines int) string {
 	b, err := os.ReadFile(path)

@@ -63,10 +63,17 @@ func (r *report) writeMarkdown(w io.Writer) {
 		s, c, _ := parseSimple(o.simple)
 		p(", plus one `-M simple` case (%s, %d clients)", s, c)
 	}
-	p(".\n- PostgreSQL 15: fresh `initdb -A trust`, default settings except `listen_addresses=127.0.0.1` and `fsync=on` (the default), run as the user `nobody` when the harness runs as root.\n\n")
+	p(".\n")
+	if o.repeat > 1 {
+		p("- Every case ran %d times (rounds; the system going first alternates). A row is the run with the median TPS;\n", o.repeat)
+		p("  ±N%% is half the spread (max − min) of TPS over the runs, relative to the median.\n")
+	}
+	p("- PostgreSQL 15: fresh `initdb -A trust`, default settings except `listen_addresses=127.0.0.1` and `fsync=on` (the default), run as the user `nobody` when the harness runs as root.\n\n")
 
 	p("## Results\n\n")
-	p("Ratio is %s TPS / PostgreSQL TPS for the same case (above 1: %s is faster).\n", o.replisqlLabel, o.replisqlLabel)
+	p("Ratio is %s TPS / PostgreSQL TPS for the same case (above 1: %s is faster); CPU ratio is\n", o.replisqlLabel, o.replisqlLabel)
+	p("%s server CPU per transaction / PostgreSQL's (below 1: %s uses less), which holds up better than TPS\n", o.replisqlLabel, o.replisqlLabel)
+	p("when other work shares the machine.\n")
 	p("Latencies are from pgbench's per-transaction log; CPU is the server processes' user+system time\n")
 	p("per transaction; memory is explained under Method.\n\n")
 	if r.PlotFile != "" {
@@ -120,8 +127,8 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 		p("No cases ran.\n\n")
 		return
 	}
-	p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p99 ms | Failed | CPU µs/txn | Peak RSS MiB | Peak PSS MiB |\n")
-	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
+	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, c := range r.Opts.cases() {
 		// PostgreSQL first, whatever the run order was.
 		rows := rowsFor(g.Rows, c)
@@ -132,22 +139,32 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 			}
 		}
 		for _, x := range rows {
-			ratio := "—"
+			ratio, cpuRatio := "—", "—"
 			if x.RepliSQL && pg != nil && pg.Err == "" && x.Err == "" && pg.TPS > 0 {
 				ratio = fmt.Sprintf("%.2f", x.TPS/pg.TPS)
+				if pg.cpuPerTxnMicros() > 0 {
+					cpuRatio = fmt.Sprintf("%.2f", x.cpuPerTxnMicros()/pg.cpuPerTxnMicros())
+				}
 			}
 			if x.Err != "" && x.TPS == 0 {
-				p("| %s | %s | %d | %s | error: %s | | | | | | | |\n", c.Script, c.Mode, c.Clients, x.System,
+				p("| %s | %s | %d | %s | error: %s | | | | | | | | |\n", c.Script, c.Mode, c.Clients, x.System,
 					strings.ReplaceAll(x.Err, "|", "\\|"))
 				continue
 			}
 			failed := fmt.Sprintf("%d", x.Failed)
-			if x.Err != "" {
+			switch {
+			case strings.HasSuffix(x.Err, "runs failed"):
+				failed += " (" + x.Err + ")"
+			case x.Err != "":
 				failed += " (aborted)"
 			}
-			p("| %s | %s | %d | %s | %.0f | %s | %.2f | %.2f | %s | %.0f | %.0f | %.0f |\n",
-				c.Script, c.Mode, c.Clients, x.System, x.TPS, ratio, x.AvgMs, x.P99Ms, failed,
-				x.cpuPerTxnMicros(), float64(x.PeakRSS)/mib, float64(x.PeakPSS)/mib)
+			tps := fmt.Sprintf("%.0f", x.TPS)
+			if x.Runs > 1 && x.TPS > 0 {
+				tps += fmt.Sprintf(" ±%.0f%%", (x.TPSMax-x.TPSMin)/2/x.TPS*100)
+			}
+			p("| %s | %s | %d | %s | %s | %s | %.2f | %.2f | %s | %.0f | %s | %.0f | %.0f |\n",
+				c.Script, c.Mode, c.Clients, x.System, tps, ratio, x.AvgMs, x.P99Ms, failed,
+				x.cpuPerTxnMicros(), cpuRatio, float64(x.PeakRSS)/mib, float64(x.PeakPSS)/mib)
 		}
 	}
 	p("\n")

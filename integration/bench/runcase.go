@@ -22,6 +22,9 @@ type caseResult struct {
 	RSSMethod string
 	MaxProcs  int // most server processes seen in one sample
 	CPUSec    float64
+	Runs      int     // successful runs this row summarises (--repeat)
+	TPSMin    float64 // lowest and highest TPS over those runs
+	TPSMax    float64
 	Profile   string // path of the CPU profile taken during the case, if any
 	Err       string
 }
