@@ -29,6 +29,10 @@
 // file is created full size (Options.SegmentSize, default 16 MiB) and filled
 // with zeros before it gets its final name (write "<name>.tmp", fsync,
 // rename, fsync the directory), so appending never changes a file's size.
+// A background goroutine keeps one such file ready as "spare-<n>.wal.tmp",
+// so that a rollover usually costs a rename and a directory fsync rather
+// than writing a segment while appenders wait (Options.NoPreallocate turns
+// it off).
 //
 // A record NEVER spans two segment files. When the next frame does not fit
 // in the space left in the last segment, a new segment is created whose name
@@ -43,7 +47,8 @@
 //   - a segment's capacity is its file size, so segments of different
 //     sizes (an old SegmentSize, a grown segment) coexist.
 //
-// Files named "*.tmp" are unfinished segments and are removed by Open.
+// Files named "*.wal.tmp" are unfinished or spare segments and are removed
+// by Open.
 // Files named "<segment>.corrupt-<LSN>" hold bytes that recovery cut off;
 // the package never reads them again.
 //
@@ -140,7 +145,8 @@
 //
 // # Lifecycle
 //
-// Open recovers the directory and starts no goroutine. Close waits for a
+// Open recovers the directory and starts one goroutine, the preallocator of
+// spare segments. Close stops it (removing an unused spare), waits for a
 // running fsync, closes the files and wakes every blocked Reader with
 // ErrClosed. All disk I/O goes through the FS interface so that tests can
 // fail a chosen write, fsync or rename.

@@ -31,6 +31,7 @@ func TestWriteFaults(t *testing.T) {
 			ffs := newFaultFS()
 			opts := testOptions(t, t.TempDir())
 			opts.FS = ffs
+			opts.NoPreallocate = true // every rollover creates its segment
 			w := openWAL(t, opts)
 			synced := appendN(t, w, 10, 300)
 			if tt.rollover {
@@ -119,6 +120,7 @@ func TestOpenFaults(t *testing.T) {
 			ffs.inject(tt.op, tt.suffix, 1)
 			opts := testOptions(t, dir)
 			opts.FS = ffs
+			opts.NoPreallocate = true
 			if _, err := Open(opts); !errors.Is(err, errInjected) {
 				t.Fatalf("Open: %v, want the injected fault", err)
 			}

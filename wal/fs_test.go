@@ -14,9 +14,9 @@ type faultFS struct {
 	FS
 	fileSyncs atomic.Int64
 
-	mu      sync.Mutex // guards faults and renamed
-	faults  []*fault
-	renamed map[string]string // old path -> new path, so open files know their name
+	mu     sync.Mutex // guards faults, files and faultFile.name
+	faults []*fault
+	files  map[string]*faultFile // the file last opened at each path, so a rename renames it
 }
 
 // fault fails the next `times` operations op on files whose base name has
@@ -46,11 +46,6 @@ func (f *faultFS) clear() {
 func (f *faultFS) check(op, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := 0; i < 10; i++ {
-		if n, ok := f.renamed[name]; ok {
-			name = n
-		}
-	}
 	for _, ft := range f.faults {
 		if ft.op != op || ft.times == 0 || !strings.HasSuffix(filepath.Base(name), ft.suffix) {
 			continue
@@ -71,7 +66,14 @@ func (f *faultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error
 	if err != nil {
 		return nil, err
 	}
-	return &faultFile{File: file, fs: f, name: name}, nil
+	ff := &faultFile{File: file, fs: f, name: name}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.files == nil {
+		f.files = make(map[string]*faultFile)
+	}
+	f.files[name] = ff
+	return ff, nil
 }
 
 func (f *faultFS) Rename(oldpath, newpath string) error {
@@ -83,10 +85,11 @@ func (f *faultFS) Rename(oldpath, newpath string) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.renamed == nil {
-		f.renamed = make(map[string]string)
+	if ff, ok := f.files[oldpath]; ok {
+		ff.name = newpath
+		delete(f.files, oldpath)
+		f.files[newpath] = ff
 	}
-	f.renamed[oldpath] = newpath
 	return nil
 }
 
@@ -107,18 +110,24 @@ func (f *faultFS) SyncDir(name string) error {
 type faultFile struct {
 	File
 	fs   *faultFS
-	name string
+	name string // guarded by fs.mu
+}
+
+func (f *faultFile) path() string {
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	return f.name
 }
 
 func (f *faultFile) WriteAt(b []byte, off int64) (int, error) {
-	if err := f.fs.check("write", f.name); err != nil {
+	if err := f.fs.check("write", f.path()); err != nil {
 		return 0, err
 	}
 	return f.File.WriteAt(b, off)
 }
 
 func (f *faultFile) Sync() error {
-	if err := f.fs.check("sync", f.name); err != nil {
+	if err := f.fs.check("sync", f.path()); err != nil {
 		return err
 	}
 	f.fs.fileSyncs.Add(1)

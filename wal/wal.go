@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options configure Open.
@@ -36,6 +38,10 @@ type Options struct {
 	// as for a torn tail. Use it only once it is known that nothing after
 	// that record was acknowledged.
 	CutCorruptTail bool
+	// NoPreallocate creates each segment in the appending goroutine when
+	// it is needed, instead of keeping one spare segment ready in a
+	// background goroutine.
+	NoPreallocate bool
 }
 
 // Defaults for Options.
@@ -72,6 +78,11 @@ type WAL struct {
 	firstLSN   atomic.Uint64 // base of the oldest segment
 	failed     atomic.Pointer[error]
 	truncGen   atomic.Uint64 // number of TruncateAfter calls that removed records
+
+	// Background preallocation (see spare.go); nil when NoPreallocate.
+	spares     chan spare // unbuffered: the preallocator hands over a ready segment
+	stopSpare  context.CancelFunc
+	spareGroup errgroup.Group
 
 	notifyMu sync.Mutex    // guards the fields below
 	notify   chan struct{} // closed (and replaced) when the flushed LSN moves or the log is truncated or closed
@@ -126,6 +137,12 @@ func Open(opts Options) (*WAL, error) {
 	w.endLSN.Store(uint64(w.end))
 	w.flushedLSN.Store(uint64(w.end))
 	w.firstLSN.Store(uint64(w.segs[0].base))
+	if !opts.NoPreallocate {
+		w.spares = make(chan spare)
+		ctx, cancel := context.WithCancel(context.Background())
+		w.stopSpare = cancel
+		w.spareGroup.Go(func() error { return w.preallocate(ctx) })
+	}
 	w.log.Info().Stringer("first", w.FirstLSN()).Stringer("end", w.end).
 		Int("segments", len(w.segs)).Msg("wal opened")
 	return w, nil
@@ -253,7 +270,14 @@ func (w *WAL) tailForLocked(n int64) (*segment, error) {
 	}
 	size := segmentSizeFor(w.opts.SegmentSize, n)
 	path := w.segPath(w.end)
-	f, err := createSegmentFile(w.fs, w.opts.Dir, path, size, nil, w.opts.NoSync)
+	var f File
+	var err error
+	if size == w.opts.SegmentSize {
+		f, err = w.takeSpare(path)
+	}
+	if f == nil && err == nil {
+		f, err = createSegmentFile(w.fs, w.opts.Dir, path, size, nil, w.opts.NoSync)
+	}
 	if err != nil {
 		if dse := (*dirSyncError)(nil); errors.As(err, &dse) {
 			return nil, w.fail(err)
@@ -288,7 +312,7 @@ func (w *WAL) Close() error {
 		return ErrClosed
 	}
 	w.closed = true
-	err := w.closeFiles()
+	err := errors.Join(w.stopPreallocating(), w.closeFiles())
 	w.notifyMu.Lock()
 	close(w.done)
 	w.notifyMu.Unlock()
