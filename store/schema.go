@@ -17,6 +17,7 @@ type Schema struct {
 type Table struct {
 	Name    string
 	OID     uint32 // stable while the table exists: derived from its rowid in sqlite_schema
+	SQL     string // the CREATE TABLE statement as SQLite stores it
 	Columns []Column
 	Indexes []Index
 }
@@ -90,19 +91,19 @@ func (s *Store) Schema(ctx context.Context, c *Conn) (*Schema, error) {
 
 func loadSchema(ctx context.Context, c *Conn, version uint64) (*Schema, error) {
 	sc := &Schema{Version: version, Tables: map[string]*Table{}}
-	rows, err := c.conn.QueryContext(ctx, `SELECT rowid, name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'replisql_meta'`)
+	rows, err := c.conn.QueryContext(ctx, `SELECT rowid, name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'replisql_meta'`)
 	if err != nil {
 		return nil, MapError(err)
 	}
 	var tables []*Table
 	for rows.Next() {
 		var rowid int64
-		var name string
-		if err := rows.Scan(&rowid, &name); err != nil {
+		var name, sql string
+		if err := rows.Scan(&rowid, &name, &sql); err != nil {
 			rows.Close()
 			return nil, MapError(err)
 		}
-		tables = append(tables, &Table{Name: name, OID: FirstUserOID + uint32(rowid)*2})
+		tables = append(tables, &Table{Name: name, SQL: sql, OID: FirstUserOID + uint32(rowid)*2})
 	}
 	rows.Close()
 	for _, t := range tables {

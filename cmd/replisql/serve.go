@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/replisql/replisql/pgwire"
+	"github.com/replisql/replisql/session"
+	"github.com/replisql/replisql/store"
+)
+
+type serveConfig struct {
+	dataDir         string
+	listen          string
+	database        string
+	tlsCert         string
+	tlsKey          string
+	tlsRequired     bool
+	usersFile       string
+	auth            string
+	maxConnections  int
+	readers         int
+	writeWait       time.Duration
+	shutdownTimeout time.Duration
+	logLevel        string
+	logFormat       string
+	pprof           string
+}
+
+func serveFlags(c *serveConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.dataDir, "data-dir", "data", "data directory (created if missing)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:5433", "address to accept PostgreSQL clients on")
+	fs.StringVar(&c.database, "database", "postgres", "name of the database this node serves")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); enables TLS with --tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.tlsRequired, "tls-required", false, "refuse clients that do not use TLS")
+	fs.StringVar(&c.usersFile, "users-file", "", "users file (name:method:verifier per line); default DATA-DIR/users if it exists")
+	fs.StringVar(&c.auth, "auth", "auto", "method for users not in the users file: trust, reject, password, md5, scram-sha-256, or auto (trust on a loopback address, scram-sha-256 otherwise)")
+	fs.IntVar(&c.maxConnections, "max-connections", 100, "maximum concurrent client connections")
+	fs.IntVar(&c.readers, "readers", 4, "SQLite reader connections")
+	fs.DurationVar(&c.writeWait, "write-wait", 10*time.Second, "how long a write waits for the database's write lock before failing with 55P03")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may take to finish")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), json, text")
+	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060)")
+	return fs
+}
+
+func serve(ctx context.Context, args []string) error {
+	var c serveConfig
+	if err := parseFlags(serveFlags(&c), args); err != nil {
+		return err
+	}
+	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return err
+	}
+	auth, err := authenticator(c)
+	if err != nil {
+		return err
+	}
+	wire := pgwire.Config{
+		Listen:         c.listen,
+		Database:       c.database,
+		TLSRequired:    c.tlsRequired,
+		Auth:           auth,
+		MaxConnections: c.maxConnections,
+		ServerVersion:  pgVersion,
+		Logger:         log,
+	}
+	if c.tlsCert != "" || c.tlsKey != "" {
+		if wire.TLS, err = pgwire.LoadTLSConfig(c.tlsCert, c.tlsKey); err != nil {
+			return err
+		}
+	} else if c.tlsRequired {
+		return usageError{"--tls-required needs --tls-cert and --tls-key"}
+	}
+
+	st, err := store.Open(ctx, store.Options{Dir: c.dataDir, Readers: c.readers, WriteWait: c.writeWait, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error().Err(err).Msg("close database")
+		}
+	}()
+	wire.Handler = session.NewEngine(session.Config{ServerVersion: pgVersion, Database: c.database, Logger: log}, st)
+	srv, err := pgwire.NewServer(wire)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if c.pprof != "" {
+		go servePprof(c.pprof, log.Error)
+	}
+	log.Info().Str("listen", ln.Addr().String()).Str("data_dir", c.dataDir).Str("database", c.database).
+		Str("auth", string(auth.Default)).Bool("tls", wire.TLS != nil).Str("version", version).Msg("ready to accept connections")
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(context.Background(), ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info().Dur("timeout", c.shutdownTimeout).Msg("shutting down: no new connections, waiting for running statements")
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn().Err(err).Msg("shutdown")
+	}
+	if err := <-served; err != nil && !errors.Is(err, pgwire.ErrServerClosed) {
+		log.Warn().Err(err).Msg("serve")
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// authenticator builds the authentication policy from the flags.
+func authenticator(c serveConfig) (*pgwire.Authenticator, error) {
+	a := &pgwire.Authenticator{Users: pgwire.NewUsers()}
+	path := c.usersFile
+	if path == "" {
+		def := filepath.Join(c.dataDir, "users")
+		if _, err := os.Stat(def); err == nil {
+			path = def
+		}
+	}
+	if path != "" {
+		u, err := pgwire.LoadUsers(path)
+		if err != nil {
+			return nil, err
+		}
+		a.Users = u
+	}
+	switch m := pgwire.AuthMethod(c.auth); m {
+	case "auto":
+		a.Default = pgwire.MethodSCRAM
+		if isLoopback(c.listen) {
+			a.Default = pgwire.MethodTrust
+		}
+	case pgwire.MethodTrust, pgwire.MethodReject, pgwire.MethodPassword, pgwire.MethodMD5, pgwire.MethodSCRAM:
+		a.Default = m
+	default:
+		return nil, usageError{fmt.Sprintf("bad --auth %q", c.auth)}
+	}
+	return a, nil
+}
+
+// isLoopback reports whether addr listens only on a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func servePprof(addr string, logErr func() *zerolog.Event) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		logErr().Err(err).Str("addr", addr).Msg("pprof server")
+	}
+}

@@ -1,0 +1,245 @@
+package session
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/replisql/replisql/pgsql"
+	"github.com/replisql/replisql/pgwire"
+	"github.com/replisql/replisql/pgwire/pgerr"
+)
+
+// runCommand carries out a statement the session handles itself:
+// transaction control, SET/SHOW, COPY, cursors.
+func (s *Session) runCommand(ctx context.Context, st *pgsql.Statement, w pgwire.ResultWriter) error {
+	switch st.Kind {
+	case pgsql.KindEmpty:
+		return w.EmptyQuery()
+	case pgsql.KindTxn:
+		return s.runTxn(ctx, st.Txn, w)
+	case pgsql.KindSet:
+		if err := s.runSet(st.Set); err != nil {
+			return err
+		}
+		return w.Complete(st.Tag)
+	case pgsql.KindShow:
+		return s.runShow(st.Show, w)
+	case pgsql.KindCopy:
+		ctx, cancel := s.statementContext(ctx)
+		defer cancel()
+		return s.statementError(ctx, s.runCopy(ctx, st.Copy, w))
+	case pgsql.KindCursor:
+		return s.runCursor(ctx, st.Cursor, w)
+	case pgsql.KindPrepare:
+		if strings.HasPrefix(st.Tag, "DEALLOCATE") {
+			// Protocol-level statements are closed by Close messages;
+			// SQL-level PREPARE is not supported, so there is nothing to
+			// deallocate.
+			return w.Complete(st.Tag)
+		}
+		return pgerr.New(pgerr.FeatureNotSupported, "%s is not supported; use the extended query protocol", st.Tag)
+	}
+	return pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", st.Tag)
+}
+
+func (s *Session) runTxn(ctx context.Context, t *pgsql.TxnStmt, w pgwire.ResultWriter) error {
+	switch t.Op {
+	case pgsql.TxnBegin:
+		return s.begin(ctx, t, w)
+	case pgsql.TxnCommit:
+		if t.Chain {
+			return pgerr.New(pgerr.FeatureNotSupported, "COMMIT AND CHAIN is not supported")
+		}
+		return s.commit(ctx, w)
+	case pgsql.TxnRollback:
+		return s.rollback(ctx, w)
+	case pgsql.TxnSavepoint, pgsql.TxnRelease, pgsql.TxnRollbackTo:
+		return s.savepoint(ctx, t, w)
+	}
+	return pgerr.New(pgerr.FeatureNotSupported, "two-phase commit is not supported")
+}
+
+func (s *Session) runSet(set *pgsql.SetStmt) error {
+	switch {
+	case set.ResetAll:
+		for name, d := range paramDefs {
+			if !d.readOnly && name != "transaction_isolation" && name != "transaction_read_only" {
+				s.params.reset(name, s.eng.cfg.Defaults)
+			}
+		}
+		return nil
+	case set.Name == "" || set.Name == "transaction" || set.Name == "session characteristics":
+		return s.setTransaction(set)
+	case set.Name == "transaction_isolation" || set.Name == "transaction_read_only":
+		return s.setTransaction(transactionSet(set))
+	case set.Reset:
+		return s.params.reset(set.Name, s.eng.cfg.Defaults)
+	}
+	return s.params.set(set.Name, set.Value, set.Local, s.tx.block)
+}
+
+// transactionSet turns SET transaction_isolation = x into SET TRANSACTION.
+func transactionSet(set *pgsql.SetStmt) *pgsql.SetStmt {
+	out := &pgsql.SetStmt{Name: "transaction"}
+	if set.Name == "transaction_isolation" {
+		out.Isolation = set.Value
+	} else {
+		v, err := normBool(set.Value)
+		ro := err == nil && v == "on"
+		out.ReadOnly = &ro
+	}
+	return out
+}
+
+// setTransaction is SET TRANSACTION … (this transaction) and SET SESSION
+// CHARACTERISTICS AS TRANSACTION … (the defaults).
+func (s *Session) setTransaction(set *pgsql.SetStmt) error {
+	if set.Name == "session characteristics" {
+		if set.Isolation != "" {
+			if err := s.params.set("default_transaction_isolation", set.Isolation, false, false); err != nil {
+				return err
+			}
+		}
+		if set.ReadOnly != nil {
+			return s.params.set("default_transaction_read_only", onOff(*set.ReadOnly), false, false)
+		}
+		return nil
+	}
+	if !s.tx.block {
+		// PostgreSQL warns and does nothing outside a block.
+		return nil
+	}
+	if set.Isolation != "" {
+		iso, err := normIsolation(set.Isolation)
+		if err != nil {
+			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": \"%s\"", set.Isolation)
+		}
+		if s.tx.conn != nil && iso != s.tx.isolation {
+			return pgerr.New(pgerr.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+		}
+		s.tx.isolation = iso
+		s.params.values["transaction_isolation"] = iso
+	}
+	if set.ReadOnly != nil {
+		if !*set.ReadOnly && s.tx.readOnly && s.tx.conn != nil {
+			return pgerr.New(pgerr.ActiveSQLTransaction, "transaction read-write mode must be set before any query")
+		}
+		if *set.ReadOnly && s.tx.conn != nil && s.tx.conn.IsWriter() {
+			// PostgreSQL allows switching to read-only mid-transaction.
+		}
+		s.tx.readOnly = *set.ReadOnly
+		s.params.values["transaction_read_only"] = onOff(s.tx.readOnly)
+	}
+	return nil
+}
+
+func (s *Session) runShow(show *pgsql.ShowStmt, w pgwire.ResultWriter) error {
+	text := uint32(25)
+	if show.Name == "all" {
+		if err := w.Describe([]pgwire.Column{
+			{Name: "name", TypeOID: text, TypeSize: -1, TypeModifier: -1},
+			{Name: "setting", TypeOID: text, TypeSize: -1, TypeModifier: -1},
+			{Name: "description", TypeOID: text, TypeSize: -1, TypeModifier: -1},
+		}); err != nil {
+			return err
+		}
+		names := make([]string, 0, len(paramDefs))
+		for k := range paramDefs {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			d := paramDefs[k]
+			v, _ := s.showValue(k)
+			if err := w.Row([]any{d.name, v, d.desc}); err != nil {
+				return err
+			}
+		}
+		return w.Complete("SHOW")
+	}
+	v, ok := s.showValue(show.Name)
+	if !ok {
+		return pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter \"%s\"", show.Name)
+	}
+	if err := w.Describe(commandColumns(&pgsql.Statement{Kind: pgsql.KindShow, Show: show})); err != nil {
+		return err
+	}
+	if err := w.Row([]any{v}); err != nil {
+		return err
+	}
+	return w.Complete("SHOW")
+}
+
+// showValue is a parameter's value as SHOW prints it.
+func (s *Session) showValue(name string) (string, bool) {
+	name = strings.ToLower(name)
+	switch name {
+	case "transaction_isolation":
+		if s.tx.block {
+			return s.tx.isolation, true
+		}
+	case "transaction_read_only":
+		if s.tx.block {
+			return onOff(s.tx.readOnly), true
+		}
+	case "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout":
+		v, _ := s.params.get(name)
+		return showMillis(v), true
+	}
+	return s.params.get(name)
+}
+
+// showMillis prints a millisecond value with PostgreSQL's unit choice.
+func showMillis(v string) string {
+	if v == "0" || v == "" {
+		return "0"
+	}
+	n := 0
+	for _, c := range v {
+		n = n*10 + int(c-'0')
+	}
+	switch {
+	case n%3600000 == 0:
+		return itoa(n/3600000) + "h"
+	case n%60000 == 0:
+		return itoa(n/60000) + "min"
+	case n%1000 == 0:
+		return itoa(n/1000) + "s"
+	}
+	return itoa(n) + "ms"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// commandColumns are the result columns of a command statement, for
+// Describe: SHOW returns one text column named after the parameter.
+func commandColumns(st *pgsql.Statement) []pgwire.Column {
+	if st.Kind != pgsql.KindShow || st.Show == nil {
+		return nil
+	}
+	if st.Show.Name == "all" {
+		return []pgwire.Column{
+			{Name: "name", TypeOID: 25, TypeSize: -1, TypeModifier: -1},
+			{Name: "setting", TypeOID: 25, TypeSize: -1, TypeModifier: -1},
+			{Name: "description", TypeOID: 25, TypeSize: -1, TypeModifier: -1},
+		}
+	}
+	name := st.Show.Name
+	if d := paramDefs[strings.ToLower(name)]; d != nil {
+		name = d.name
+	}
+	return []pgwire.Column{{Name: name, TypeOID: 25, TypeSize: -1, TypeModifier: -1}}
+}

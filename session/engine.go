@@ -1,0 +1,66 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/replisql/replisql/pgwire"
+	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/store"
+)
+
+// Config is what sessions share.
+type Config struct {
+	// ServerVersion is reported as server_version; it must be a real
+	// PostgreSQL version for clients that branch on it.
+	ServerVersion string
+	// Database is the one database this node serves.
+	Database string
+	// Defaults overrides parameter defaults (the cluster-wide settings,
+	// e.g. synchronous_commit), by parameter name.
+	Defaults map[string]string
+	Logger   zerolog.Logger
+}
+
+// Engine opens sessions over one store. It implements pgwire.Handler.
+type Engine struct {
+	cfg   Config
+	store *store.Store
+	log   zerolog.Logger
+	start time.Time
+	views schemaCache
+}
+
+var _ pgwire.Handler = (*Engine)(nil)
+
+// NewEngine returns an engine serving st.
+func NewEngine(cfg Config, st *store.Store) *Engine {
+	if cfg.ServerVersion == "" {
+		cfg.ServerVersion = DefaultServerVersion
+	}
+	if cfg.Database == "" {
+		cfg.Database = "postgres"
+	}
+	return &Engine{cfg: cfg, store: st, log: cfg.Logger, start: time.Now()}
+}
+
+// DefaultServerVersion is the PostgreSQL version RepliSQL reports.
+const DefaultServerVersion = "15.0"
+
+// NewSession implements pgwire.Handler.
+func (e *Engine) NewSession(ctx context.Context, info pgwire.StartupInfo) (pgwire.Session, error) {
+	s := &Session{
+		eng:      e,
+		info:     info,
+		log:      e.log.With().Uint32("pid", info.ProcessID).Str("user", info.User).Logger(),
+		prepared: map[*prepared]struct{}{},
+		cursors:  map[string]*cursor{},
+	}
+	s.params = newParams(e.cfg, info)
+	if err := s.params.applyStartup(info.Params); err != nil {
+		return nil, pgerr.Fatal(pgerr.As(err).Code, "%s", pgerr.As(err).Message)
+	}
+	return s, nil
+}

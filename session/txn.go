@@ -1,0 +1,226 @@
+package session
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/replisql/replisql/pgsql"
+	"github.com/replisql/replisql/pgwire"
+	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/store"
+)
+
+// begin opens a transaction block.
+func (s *Session) begin(ctx context.Context, t *pgsql.TxnStmt, w pgwire.ResultWriter) error {
+	if s.tx.block {
+		w.Notice(&pgwire.Notice{Severity: "WARNING", Code: string(pgerr.ActiveSQLTransaction), Message: "there is already a transaction in progress"})
+		return w.Complete("BEGIN")
+	}
+	// Statements earlier in the same Query message belong to the block.
+	s.tx.block = true
+	s.startTx()
+	if t != nil {
+		if t.Isolation != "" {
+			s.tx.isolation = t.Isolation
+		}
+		if t.ReadOnly != nil {
+			s.tx.readOnly = *t.ReadOnly
+		}
+	}
+	s.params.values["transaction_isolation"] = s.tx.isolation
+	s.params.values["transaction_read_only"] = onOff(s.tx.readOnly)
+	return w.Complete("BEGIN")
+}
+
+// startTx initializes a transaction's state from the session defaults, if
+// none is open yet.
+func (s *Session) startTx() {
+	if !s.tx.start.IsZero() {
+		return
+	}
+	s.tx.start = time.Now()
+	s.tx.isolation = s.params.values["default_transaction_isolation"]
+	s.tx.readOnly = s.params.values["default_transaction_read_only"] == "on"
+}
+
+// endTx ends the current transaction (block or implicit), committing when
+// commit is true, and gives its connection back.
+func (s *Session) endTx(ctx context.Context, commit bool) error {
+	var err error
+	if c := s.tx.conn; c != nil {
+		if commit {
+			err = c.Commit(ctx)
+		} else {
+			err = c.Rollback(context.Background())
+		}
+		s.eng.store.Release(c)
+	}
+	if s.tx.schemaChanged {
+		s.eng.store.InvalidateSchema()
+	}
+	for _, p := range s.portals {
+		p.close()
+	}
+	s.portals = s.portals[:0]
+	for name, c := range s.cursors {
+		if !c.hold {
+			c.close()
+			delete(s.cursors, name)
+		}
+	}
+	if s.tx.block || s.params.session != nil {
+		s.params.endTx()
+	}
+	s.tx = tx{}
+	return err
+}
+
+// commit handles COMMIT/END: a failed block rolls back (tag ROLLBACK).
+func (s *Session) commit(ctx context.Context, w pgwire.ResultWriter) error {
+	if !s.tx.block {
+		w.Notice(&pgwire.Notice{Severity: "WARNING", Code: string(pgerr.NoActiveSQLTransaction), Message: "there is no transaction in progress"})
+		return w.Complete("COMMIT")
+	}
+	if s.tx.failed {
+		s.endTx(ctx, false)
+		return w.Complete("ROLLBACK")
+	}
+	if err := s.endTx(ctx, true); err != nil {
+		return err
+	}
+	return w.Complete("COMMIT")
+}
+
+func (s *Session) rollback(ctx context.Context, w pgwire.ResultWriter) error {
+	if !s.tx.block {
+		w.Notice(&pgwire.Notice{Severity: "WARNING", Code: string(pgerr.NoActiveSQLTransaction), Message: "there is no transaction in progress"})
+	}
+	s.endTx(ctx, false)
+	return w.Complete("ROLLBACK")
+}
+
+// savepoint runs SAVEPOINT, RELEASE and ROLLBACK TO. Savepoints taken
+// before the transaction holds a connection are replayed on it when it
+// takes one (see writer).
+func (s *Session) savepoint(ctx context.Context, t *pgsql.TxnStmt, w pgwire.ResultWriter) error {
+	name := t.Savepoint
+	if !s.tx.block {
+		verb := map[pgsql.TxnOp]string{pgsql.TxnSavepoint: "SAVEPOINT", pgsql.TxnRelease: "RELEASE SAVEPOINT", pgsql.TxnRollbackTo: "ROLLBACK TO SAVEPOINT"}[t.Op]
+		return pgerr.New(pgerr.NoActiveSQLTransaction, "%s can only be used in transaction blocks", verb)
+	}
+	at := -1
+	for i := len(s.tx.savepoints) - 1; i >= 0; i-- {
+		if s.tx.savepoints[i] == name {
+			at = i
+			break
+		}
+	}
+	if t.Op != pgsql.TxnSavepoint && at < 0 {
+		return pgerr.New(pgerr.InvalidSavepointSpecification, "savepoint \"%s\" does not exist", name)
+	}
+	quoted := quoteIdent(name)
+	switch t.Op {
+	case pgsql.TxnSavepoint:
+		if s.tx.conn != nil {
+			if _, err := s.tx.conn.Exec(ctx, "SAVEPOINT "+quoted); err != nil {
+				return err
+			}
+		}
+		s.tx.savepoints = append(s.tx.savepoints, name)
+		return w.Complete("SAVEPOINT")
+	case pgsql.TxnRelease:
+		if s.tx.conn != nil {
+			if _, err := s.tx.conn.Exec(ctx, "RELEASE "+quoted); err != nil {
+				return err
+			}
+		}
+		s.tx.savepoints = s.tx.savepoints[:at]
+		return w.Complete("RELEASE")
+	default: // TxnRollbackTo
+		if s.tx.conn != nil {
+			if _, err := s.tx.conn.Exec(ctx, "ROLLBACK TO "+quoted); err != nil {
+				return err
+			}
+		}
+		s.tx.savepoints = s.tx.savepoints[:at+1]
+		s.tx.failed = false
+		return w.Complete("ROLLBACK")
+	}
+}
+
+// writer returns the writer connection for a statement that writes,
+// taking it for the transaction if it does not hold it yet.
+func (s *Session) writer(ctx context.Context, verb string) (*store.Conn, error) {
+	s.startTx()
+	if s.tx.readOnly {
+		return nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute %s in a read-only transaction", verb)
+	}
+	if c := s.tx.conn; c != nil {
+		if c.IsWriter() {
+			return c, nil
+		}
+		return nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute %s in a read-only transaction", verb)
+	}
+	if d := s.params.duration("lock_timeout"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	c, err := s.eng.store.Writer(ctx)
+	if err != nil {
+		if ctx.Err() != nil && s.params.duration("lock_timeout") > 0 {
+			return nil, pgerr.New(pgerr.LockNotAvailable, "canceling statement due to lock timeout")
+		}
+		return nil, err
+	}
+	if err := c.Begin(ctx); err != nil {
+		s.eng.store.Release(c)
+		return nil, err
+	}
+	s.tx.conn = c
+	for _, sp := range s.tx.savepoints {
+		if _, err := c.Exec(ctx, "SAVEPOINT "+quoteIdent(sp)); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// reader returns the connection a read runs on and whether the caller
+// must release it when done.
+func (s *Session) reader(ctx context.Context) (*store.Conn, bool, error) {
+	if c := s.tx.conn; c != nil {
+		return c, false, nil
+	}
+	if s.tx.block && (s.tx.isolation == "repeatable read" || s.tx.isolation == "serializable") {
+		// The snapshot is taken now and kept for the whole block.
+		if !s.tx.readOnly {
+			c, err := s.writer(ctx, "SELECT")
+			return c, false, err
+		}
+		c, err := s.eng.store.Reader(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := c.Begin(ctx); err != nil {
+			s.eng.store.Release(c)
+			return nil, false, err
+		}
+		s.tx.conn = c
+		return c, false, nil
+	}
+	c, err := s.eng.store.Reader(ctx)
+	return c, true, err
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
