@@ -40,6 +40,9 @@ func replisqlBinForTest(t *testing.T) string {
 // one client count, so that it cannot rot. To run it with PostgreSQL on both
 // sides: REPLISQL_BIN=testdata/postgres-shim.sh go test -run TestSmoke .
 func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers and runs pgbench: not in -short")
+	}
 	for _, tool := range []string{"/usr/lib/postgresql/15/bin/initdb", "/usr/lib/postgresql/15/bin/postgres", "pgbench", "psql"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("PostgreSQL 15 tools missing: %v", err)

@@ -274,7 +274,7 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 				}
 				profile := ""
 				if s.replisql && round == 0 && h.opts.profileDir != "" && c.Mode == "prepared" && c.Clients == profileClients[c.Script] {
-					profile = filepath.Join(h.opts.profileDir, fmt.Sprintf("%s-%s-c%d.pprof", cfg.Key, c.Script, c.Clients))
+					profile = filepath.Join(h.opts.profileDir, fmt.Sprintf("%s-%s-c%d.prof", cfg.Key, c.Script, c.Clients))
 				}
 				r := h.runCase(ctx, s.d, c, profile)
 				r.RepliSQL = s.replisql

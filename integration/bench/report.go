@@ -168,6 +168,15 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 		}
 	}
 	p("\n")
+	var profiles []string
+	for _, x := range g.Rows {
+		if x.Profile != "" {
+			profiles = append(profiles, fmt.Sprintf("`%s` (%s, %d clients)", x.Profile, x.Case.Script, x.Case.Clients))
+		}
+	}
+	if len(profiles) > 0 {
+		p("CPU profiles of %s: %s.\n\n", r.Opts.replisqlLabel, strings.Join(profiles, ", "))
+	}
 }
 
 // rowsFor returns g's rows for case c, PostgreSQL first.
