@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime/debug"
@@ -231,6 +232,12 @@ func (c *conn) readIdle() (byte, []byte, error) {
 	typ, body, err := c.readMessage()
 	c.mu.Lock()
 	c.idle = false
+	if err == nil && c.srv.shutting.Load() {
+		// Shutdown may have set a deadline to wake us just as the message
+		// arrived: clear it, so that it cannot break a COPY the message
+		// starts. The next readIdle answers the shutdown.
+		_ = c.nc.SetReadDeadline(time.Time{})
+	}
 	c.mu.Unlock()
 	if err != nil && c.srv.shutting.Load() && isTimeout(err) {
 		err = errShuttingDown
@@ -313,7 +320,9 @@ func (c *conn) readMessage() (byte, []byte, error) {
 		}
 		if n < 0 || n > int64(limit) {
 			e := pgerr.Fatal(pgerr.ProtocolViolation, "invalid message length")
-			e.Detail = "message of type '" + string(rune(typ)) + "' too large or negative"
+			if n > 0 {
+				e.Detail = fmt.Sprintf("A message of type '%c' may not exceed %d bytes; this one has %d.", typ, limit, n)
+			}
 			return 0, nil, e
 		}
 		_, _ = c.rd.Discard(5)

@@ -179,10 +179,10 @@ func startTestServer(t testing.TB, cfg Config, h Handler) (*Server, string) {
 		if err := srv.Shutdown(sctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		cancel()
 		if err := <-done; !errors.Is(err, ErrServerClosed) {
 			t.Errorf("serve returned %v", err)
 		}
+		cancel()
 	})
 	return srv, ln.Addr().String()
 }

@@ -242,9 +242,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Close closes the listeners and every connection at once; running
-// statements are cancelled. Idle connections still get FATAL 57P01 on a
-// best-effort basis.
+// Close closes the listeners and every connection at once, without a
+// message to the clients; running statements are cancelled.
 func (s *Server) Close() error {
 	s.beginShutdown()
 	s.closeConns()
