@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // TestPGX drives one node per query-exec mode with pgx v5.
@@ -884,10 +884,9 @@ func pgxFormats(t *testing.T, n *node) {
 				for _, rf := range formats {
 					t.Run(pf.name+"_in_"+rf.name+"_out", func(t *testing.T) {
 						id++
-						idParam, err := m.Encode(pgtype.Int4OID, pf.code, id, nil)
-						if err != nil {
-							t.Fatalf("encode id: %v", err)
-						}
+						// The id goes as text, so that only the value's
+						// format varies.
+						idParam := []byte(strconv.Itoa(int(id)))
 						// Cast with the parameter type given in Parse.
 						cast := "SELECT $1::" + tc.sqlType
 						res := pc.ExecParams(ctx, cast, [][]byte{param}, []uint32{tc.oid}, []int16{pf.code}, []int16{rf.code}).Read()
@@ -895,7 +894,7 @@ func pgxFormats(t *testing.T, n *node) {
 						// Insert with the parameter types left to the server
 						// (OID 0, as pgx and lib/pq send), then select back.
 						ins := fmt.Sprintf("INSERT INTO %s (id, v) VALUES ($1, $2)", table)
-						res = pc.ExecParams(ctx, ins, [][]byte{idParam, param}, nil, []int16{pf.code, pf.code}, nil).Read()
+						res = pc.ExecParams(ctx, ins, [][]byte{idParam, param}, nil, []int16{0, pf.code}, nil).Read()
 						if res.Err != nil {
 							t.Fatalf("%s with untyped %s parameters: %v", ins, pf.name, res.Err)
 						}
@@ -903,7 +902,7 @@ func pgxFormats(t *testing.T, n *node) {
 							t.Errorf("%s: command tag %q, want %q", ins, res.CommandTag.String(), "INSERT 0 1")
 						}
 						sel := fmt.Sprintf("SELECT v FROM %s WHERE id = $1", table)
-						res = pc.ExecParams(ctx, sel, [][]byte{idParam}, nil, []int16{pf.code}, []int16{rf.code}).Read()
+						res = pc.ExecParams(ctx, sel, [][]byte{idParam}, nil, []int16{0}, []int16{rf.code}).Read()
 						checkFormatResult(t, m, tc, sel, rf.code, res)
 					})
 				}
