@@ -280,8 +280,40 @@ func appendText(buf []byte, oid uint32, k kind, v any) []byte {
 		if x, ok := v.([]byte); ok && len(x) == 16 {
 			return appendUUID(buf, x)
 		}
+	case kindChar:
+		if x, ok := v.(string); ok {
+			return appendCharText(buf, x)
+		}
 	}
 	return appendGeneric(buf, v)
+}
+
+// "char" is one byte: charin takes the first byte of its input (or
+// "\ooo"), charout prints bytes >= 0x80 as "\ooo". Byte 0 is the empty
+// string.
+func decodeCharText(b []byte) string {
+	if len(b) == 4 && b[0] == '\\' && b[1] >= '0' && b[1] <= '3' && b[2] >= '0' && b[2] <= '7' && b[3] >= '0' && b[3] <= '7' {
+		c := (b[1]-'0')<<6 | (b[2]-'0')<<3 | (b[3] - '0')
+		if c == 0 {
+			return ""
+		}
+		return string([]byte{c})
+	}
+	if len(b) == 0 || b[0] == 0 {
+		return ""
+	}
+	return string(b[:1])
+}
+
+func appendCharText(buf []byte, s string) []byte {
+	if len(s) == 0 {
+		return buf
+	}
+	c := s[0]
+	if c >= 0x80 {
+		return append(buf, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+	}
+	return append(buf, c)
 }
 
 // appendGeneric appends v's own text form, as SQLite's CAST(v AS TEXT).
@@ -680,7 +712,7 @@ func appendBinary(buf []byte, oid uint32, k kind, v any) ([]byte, error) {
 		var scratch [8]byte
 		s := appendGeneric(scratch[:0], v)
 		if len(s) == 0 {
-			return buf, nil
+			return append(buf, 0), nil
 		}
 		return append(buf, s[0]), nil
 	case kindDate:
@@ -831,11 +863,13 @@ func checkText(b []byte) error {
 
 func decodeText(oid uint32, k kind, b []byte) (any, error) {
 	switch k {
-	case kindText, kindChar, kindTextOnly:
+	case kindText, kindTextOnly:
 		if err := checkText(b); err != nil {
 			return nil, err
 		}
 		return string(b), nil
+	case kindChar:
+		return decodeCharText(b), nil
 	case kindInt4:
 		return parseIntParam(oid, b, 32)
 	case kindInt8:
@@ -1226,8 +1260,11 @@ func decodeBinary(oid uint32, k kind, b []byte) (any, error) {
 		}
 		return string(b), nil
 	case kindChar:
-		if len(b) > 1 {
+		if len(b) != 1 {
 			return nil, errBinary(oid)
+		}
+		if b[0] == 0 {
+			return "", nil
 		}
 		return string(b), nil
 	case kindFloat8:

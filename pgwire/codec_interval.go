@@ -124,25 +124,22 @@ type intervalAcc struct {
 	overflow           bool
 }
 
-const accLimit = 1 << 62
-
 func (a *intervalAcc) add(dst *int64, v int64) {
-	if v > accLimit || v < -accLimit {
+	sum := *dst + v
+	if (v > 0 && sum < *dst) || (v < 0 && sum > *dst) {
 		a.overflow = true
 		return
 	}
-	*dst += v
-	if *dst > accLimit || *dst < -accLimit {
-		a.overflow = true
-	}
+	*dst = sum
 }
 
 func (a *intervalAcc) mul(v, by int64) int64 {
-	if v != 0 && (v > accLimit/by || v < -accLimit/by) {
+	p := v * by
+	if by != 0 && (p/by != v || (v == -1 && by == math.MinInt64)) {
 		a.overflow = true
 		return 0
 	}
-	return v * by
+	return p
 }
 
 // apply adds sign*(ip+fp) units; 0 <= fp < 1.
@@ -305,11 +302,9 @@ func parseInterval[T string | []byte](s T) (interval, error) {
 		_, n := p.digits(64)
 		if n > 0 && p.peek() == ':' {
 			p.i = save
-			us, err := parseIntervalTime(p)
-			if err != nil {
+			if err := parseIntervalTime(p, &a, sign); err != nil {
 				return interval{}, err
 			}
-			a.add(&a.usec, sign*us)
 			seen = true
 			continue
 		}
@@ -345,16 +340,17 @@ func parseInterval[T string | []byte](s T) (interval, error) {
 	return a.result()
 }
 
-// parseIntervalTime reads "H+:MM[:SS[.f]]" (hours unbounded).
-func parseIntervalTime[T string | []byte](p *scanner[T]) (int64, error) {
+// parseIntervalTime reads "H+:MM[:SS[.f]]" (hours unbounded) and adds
+// it, times sign, to a.
+func parseIntervalTime[T string | []byte](p *scanner[T], a *intervalAcc, sign int64) error {
 	h, n := p.digits(12)
 	if n == 0 || n > 12 || p.peek() != ':' {
-		return 0, errIntervalOv
+		return errIntervalOv
 	}
 	p.i++
 	m, n := p.digits(2)
 	if n == 0 || n > 2 {
-		return 0, errInvalid
+		return errInvalid
 	}
 	var sec int64
 	var fp float64
@@ -363,14 +359,17 @@ func parseIntervalTime[T string | []byte](p *scanner[T]) (int64, error) {
 		var ok, ov bool
 		var ip int64
 		if ip, fp, ok, ov = p.number(); !ok || ov || ip > 59 {
-			return 0, errFieldRange
+			return errFieldRange
 		}
 		sec = ip
 	}
 	if m > 59 {
-		return 0, errFieldRange
+		return errFieldRange
 	}
-	return (h*3600+m*60+sec)*1000000 + int64(math.Round(fp*1e6)), nil
+	a.add(&a.usec, a.mul(sign*h, 3600000000))
+	a.add(&a.usec, sign*(m*60+sec)*1000000)
+	a.add(&a.usec, sign*int64(math.Round(fp*1e6)))
+	return nil
 }
 
 func (a *intervalAcc) result() (interval, error) {
