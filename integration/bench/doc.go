@@ -3,9 +3,26 @@
 //
 // Run it from the repository root:
 //
-//	go run ./integration/bench                  # full run (about 15 minutes)
-//	go run ./integration/bench --quick          # about 2-3 minutes
-//	go run ./integration/bench --write-report   # also writes docs/benchmarks.{md,png}
+//	make build
+//	go run ./integration/bench --replisql-bin bin/replisql                  # full run, about 12 minutes
+//	go run ./integration/bench --replisql-bin bin/replisql --quick          # about 1.5-3 minutes
+//	go run ./integration/bench --replisql-bin bin/replisql --write-report \
+//	    --profile-dir bin/profiles        # docs/benchmarks.{md,png}, one CPU profile per script
+//
+// The full run is 3 scripts × clients 1, 8, 32 with -M prepared, plus
+// select-only at 8 clients with -M simple: 10 cases × 2 systems × 30 s, at
+// scale 10. --quick is 5 s per case and clients 1, 8. --repeat N runs every
+// case N times and reports the median. --configs adds the replicated
+// configurations (PostgreSQL side only, until RepliSQL has a cluster).
+//
+// testdata/postgres-shim.sh honours the RepliSQL command-line contract but
+// runs PostgreSQL 15, to check the harness with PostgreSQL on both sides:
+//
+//	go run ./integration/bench --quick --replisql-bin integration/bench/testdata/postgres-shim.sh
+//
+// The report goes to standard output (and to --report with --write-report);
+// progress and warnings go to standard error. The exit status is 1 if a
+// system could not be measured or a case failed; the report is still written.
 //
 // # Layers
 //

@@ -17,7 +17,7 @@ func main() {
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
+		os.Exit(0)
 	default:
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -53,7 +53,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&configs, "configs", "single", "comma-separated configurations: "+strings.Join(configKeys(), ", "))
 	fs.StringVar(&o.init, "init", "auto", "data load: pgbench (pgbench -i), sql (CREATE TABLE + multi-row INSERT via psql), or auto (pgbench -i, falling back to sql per system)")
 	fs.IntVar(&o.standbys, "standbys", 2, "streaming standbys in the replicated PostgreSQL configurations")
-	fs.StringVar(&o.replisqlBin, "replisql-bin", "bin/replisql", "RepliSQL server binary (any command honouring `serve --data-dir DIR --listen HOST:PORT [--pprof HOST:PORT]`)")
+	fs.StringVar(&o.replisqlBin, "replisql-bin", "bin/replisql", "RepliSQL server binary: any `path` honouring \"serve --data-dir DIR --listen HOST:PORT [--pprof HOST:PORT]\"")
 	fs.StringVar(&o.replisqlLabel, "replisql-label", "RepliSQL", "name of the RepliSQL side in the report")
 	fs.StringVar(&o.pgBinDir, "pg-bin", "/usr/lib/postgresql/15/bin", "directory of PostgreSQL server binaries (initdb, postgres, pg_basebackup)")
 	fs.StringVar(&o.pgbench, "pgbench", "pgbench", "pgbench client")
