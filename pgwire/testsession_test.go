@@ -22,7 +22,7 @@ import (
 // Commands (case-insensitive, several per simple Query separated by ';'):
 //
 //	select 1              one int4 row
-//	select series N       N int4 rows 1..N, column "n"
+//	select series N       N int4 rows 1..N, column "n" (N may be $1)
 //	select $1, $2::T, ... echoes its parameters (types: given, T, or int4)
 //	select text           one text row 'hello'
 //	begin | commit | end | rollback
@@ -218,7 +218,7 @@ func int4Col(name string) Column {
 }
 
 func parseTestCommand(sql string, paramOIDs []uint32) (*testStmt, error) {
-	f := strings.Fields(strings.ToLower(stripComment(sql)))
+	f := strings.Fields(strings.ToLower(strings.TrimRight(strings.TrimSpace(stripComment(sql)), ";")))
 	if len(f) == 0 {
 		return &testStmt{verb: "empty"}, nil
 	}
@@ -229,6 +229,10 @@ func parseTestCommand(sql string, paramOIDs []uint32) (*testStmt, error) {
 	switch {
 	case f[0] == "select" && len(f) == 2 && f[1] == "1":
 		st.cols = []Column{int4Col("?column?")}
+	case f[0] == "select" && len(f) == 3 && f[1] == "series" && f[2] == "$1":
+		st.verb, st.n = "series", -1 // the count is the parameter
+		st.oids = []uint32{OIDInt4}
+		st.cols = []Column{int4Col("n")}
 	case f[0] == "select" && len(f) == 3 && f[1] == "series":
 		n, err := strconv.Atoi(f[2])
 		if err != nil {
@@ -306,8 +310,12 @@ func (s *testSession) run(ctx context.Context, st *testStmt, args []any, pos *in
 		}
 		return false, w.Complete("SELECT 1")
 	case "series":
+		n := st.n
+		if n < 0 {
+			n = int(args[0].(int64))
+		}
 		sent := 0
-		for *pos < st.n {
+		for *pos < n {
 			if maxRows > 0 && sent == maxRows {
 				return true, nil
 			}
