@@ -85,7 +85,7 @@ type WAL struct {
 	spareGroup errgroup.Group
 
 	notifyMu sync.Mutex    // guards the fields below
-	notify   chan struct{} // closed (and replaced) when the flushed LSN moves or the log is truncated or closed
+	notify   chan struct{} // closed (and replaced) when the flushed LSN moves or the log is truncated
 	truncs   []truncation  // every truncation that removed records
 	done     chan struct{} // closed by Close
 }
@@ -131,7 +131,7 @@ func Open(opts Options) (*WAL, error) {
 		return nil, fmt.Errorf("wal: create directory %q: %w", opts.Dir, err)
 	}
 	if err := w.recover(); err != nil {
-		w.closeFiles()
+		_ = w.closeFiles()
 		return nil, err
 	}
 	w.endLSN.Store(uint64(w.end))
