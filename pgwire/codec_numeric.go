@@ -185,7 +185,7 @@ func appendNumericCanonical[T string | []byte](buf []byte, s T) ([]byte, error) 
 	if d.neg && first < n {
 		buf = append(buf, '-')
 	}
-	if first >= p {
+	if first >= p || first == n { // no nonzero digit before the point
 		buf = append(buf, '0')
 	} else {
 		for i := first; i < p; i++ {

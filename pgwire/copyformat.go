@@ -22,7 +22,8 @@ package pgwire
 // header-extension length and that many bytes (skipped); then per row an
 // int16 field count followed by, per field, an int32 length (-1: NULL)
 // and that many bytes in the column type's binary format; the int16 -1
-// ends the data. The input ending cleanly between rows is accepted too.
+// ends the data, and nothing may follow it. The input ending cleanly
+// between rows is accepted too.
 //
 // The input is one byte stream: rows may span any number of reads and a
 // read may end anywhere. MEMORY IS BOUNDED BY THE LARGEST ROW, and a row
@@ -622,6 +623,9 @@ func (cr *CopyReader) nextBinary() ([]any, error) {
 	cr.line++
 	fields := int16(binary.BigEndian.Uint16(cnt[:]))
 	if fields == -1 {
+		if _, err := cr.r.ReadByte(); err == nil {
+			return nil, errBadCopy("received copy data after EOF marker")
+		}
 		return nil, io.EOF
 	}
 	if int(fields) != len(cr.oids) {

@@ -299,6 +299,8 @@ func TestCopyReaderErrors(t *testing.T) {
 		{"binary bad int", copySignature + "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x02\x00\x01\xff\xff\xff\xff", CopyOptions{Format: "binary"},
 			pgerr.InvalidBinaryRepresentation, "", 1},
 		{"binary with oids", copySignature + "\x00\x01\x00\x00\x00\x00\x00\x00", CopyOptions{Format: "binary"}, pgerr.BadCopyFileFormat, "invalid COPY file header (WITH OIDS)", 0},
+		{"binary data after trailer", copySignature + "\x00\x00\x00\x00\x00\x00\x00\x00\xff\xffx", CopyOptions{Format: "binary"},
+			pgerr.BadCopyFileFormat, "received copy data after EOF marker", 1},
 		{"bad options", "", CopyOptions{Format: "xml"}, pgerr.InvalidParameterValue, `COPY format "xml" not recognized`, 0},
 	}
 	for _, tt := range tests {
