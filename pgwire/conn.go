@@ -25,8 +25,11 @@ const (
 	// flushThreshold is the size of buffered output at which results are
 	// written out without waiting for a flush point.
 	flushThreshold = 32 << 10
-	// keepWriteBuffer is the largest write buffer kept across flushes.
+	// keepWriteBuffer is the largest write buffer kept across flushes
+	// while a statement streams results; idleWriteBuffer the largest kept
+	// while the connection waits for the client.
 	keepWriteBuffer = 64 << 10
+	idleWriteBuffer = 8 << 10
 	// keepBodyBuffer is the largest body buffer kept across messages.
 	keepBodyBuffer = 1 << 20
 	// smallMessageLimit is PostgreSQL's PQ_SMALL_MESSAGE_LIMIT, the limit
@@ -369,7 +372,7 @@ func (c *conn) releaseBuffers() {
 	if cap(c.body) > keepBodyBuffer {
 		c.body = nil
 	}
-	if cap(c.wbuf) > keepWriteBuffer && len(c.wbuf) == 0 {
+	if cap(c.wbuf) > idleWriteBuffer && len(c.wbuf) == 0 {
 		c.wbuf = nil
 	}
 }
