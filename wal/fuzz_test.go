@@ -72,7 +72,7 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		opts := Options{Dir: dir, SegmentSize: 4096, NoSync: true}
+		opts := Options{Dir: dir, SegmentSize: 4096, NoSync: true, NoPreallocate: true}
 		w, err := Open(opts)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {

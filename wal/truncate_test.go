@@ -220,3 +220,45 @@ func TestPurgeKeepsUnsynced(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTruncateAfterInterrupted fails TruncateAfter half-way: the reopened
+// log is a prefix of the old one that still reaches lsn, and repeating the
+// truncation finishes the job.
+func TestTruncateAfterInterrupted(t *testing.T) {
+	tests := []struct {
+		name   string
+		op     string
+		suffix string
+	}{
+		{"removing a later segment", "remove", ".wal"},
+		{"renaming the rewritten tail", "rename", ".wal"},
+		{"writing the rewritten tail", "write", ".tmp"},
+		{"syncing the directory", "syncdir", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ffs := newFaultFS()
+			opts := testOptions(t, t.TempDir())
+			opts.FS = ffs
+			opts.NoPreallocate = true
+			w := openWAL(t, opts)
+			recs := appendN(t, w, 40, 300)
+			lsn := recs[4].end // inside the first segment: removes and rewrites
+			ffs.inject(tt.op, tt.suffix, 1)
+			wantErr(t, w.TruncateAfter(lsn), ErrFailed)
+			_ = w.Close()
+
+			opts.FS = OSFS{}
+			w = openWAL(t, opts)
+			got := readAll(t, w, w.FirstLSN())
+			if w.EndLSN() < lsn || len(got) < 5 {
+				t.Fatalf("interrupted truncation left end %s, %d records; want at least %s", w.EndLSN(), len(got), lsn)
+			}
+			checkRecords(t, got, recs[:len(got)])
+			if err := w.TruncateAfter(lsn); err != nil {
+				t.Fatal(err)
+			}
+			checkRecords(t, readAll(t, w, w.FirstLSN()), recs[:5])
+		})
+	}
+}
