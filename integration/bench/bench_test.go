@@ -49,7 +49,7 @@ func TestSmoke(t *testing.T) {
 		}
 	}
 	bin := replisqlBinForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second) // about 15 s on an idle machine
 	defer cancel()
 	dir := t.TempDir()
 	report := filepath.Join(dir, "benchmarks.md")
@@ -348,5 +348,13 @@ func TestMedianRows(t *testing.T) {
 				t.Errorf("got TPS %v [%v, %v] runs %d err %q", r.TPS, r.TPSMin, r.TPSMax, r.Runs, r.Err)
 			}
 		})
+	}
+}
+
+func TestShellJoin(t *testing.T) {
+	got := shellJoin([]string{"--simple", "", "--replisql-label", "PG as RepliSQL", "--x", "it's", "--quick"})
+	want := `--simple '' --replisql-label 'PG as RepliSQL' --x 'it'\''s' --quick`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }

@@ -47,7 +47,7 @@ func (h *Harness) initdb(ctx context.Context, name string) (dir string, err erro
 	}
 	_, err = runCommand(ctx, 3*time.Minute, dir, h.cred, serverEnv(),
 		h.pgTool("initdb"), "-D", filepath.Join(dir, "data"), "-A", "trust", "-U", "postgres",
-		"-E", "UTF8", "--locale=C", "--no-instructions")
+		"-E", "UTF8", "--locale=C", "--no-instructions", "--no-sync") // a throwaway cluster: the server itself runs with fsync on
 	if err != nil {
 		return "", fmt.Errorf("initdb %s: %w", name, err)
 	}
@@ -134,7 +134,7 @@ func startPostgresReplicated(mode replMode) StartFunc {
 			}
 			_, err = runCommand(ctx, 5*time.Minute, sdir, h.cred, clientEnv(),
 				h.pgTool("pg_basebackup"), "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port), "-U", "postgres",
-				"-D", filepath.Join(sdir, "data"), "-R", "-X", "stream", "-c", "fast")
+				"-D", filepath.Join(sdir, "data"), "-R", "-X", "stream", "-c", "fast", "--no-sync")
 			if err != nil {
 				return nil, fmt.Errorf("pg_basebackup %s: %w", name, err)
 			}

@@ -35,7 +35,7 @@ else
 	set --
 fi
 if [ ! -f "$datadir/pg/PG_VERSION" ]; then
-	"$@" "$PGBIN/initdb" -D "$datadir/pg" -A trust -U postgres -E UTF8 --locale=C --no-instructions >&2
+	"$@" "$PGBIN/initdb" -D "$datadir/pg" -A trust -U postgres -E UTF8 --locale=C --no-instructions --no-sync >&2
 fi
 exec "$@" "$PGBIN/postgres" -D "$datadir/pg" -p "$port" -c listen_addresses="$host" \
 	-c unix_socket_directories="$datadir" -c fsync=on -c logging_collector=off
