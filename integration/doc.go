@@ -10,6 +10,12 @@
 //
 // Without REPLISQL_BIN the tests look for ../bin/replisql relative to this
 // directory; when the binary is missing every test skips with a message.
+// The expectations are PostgreSQL's: testdata/postgres-shim.sh speaks the
+// part of replisql's command line the suite uses and runs PostgreSQL 15
+// instead, so the suite can be checked against the real server:
+//
+//	REPLISQL_BIN=$PWD/integration/testdata/postgres-shim.sh go test -count=1 ./integration/
+//
 // The package has no non-test code apart from this comment; integration/bench
 // is a separate program.
 package integration

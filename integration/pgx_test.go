@@ -1,13 +1,16 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -823,6 +826,60 @@ func TestPGXProtocol(t *testing.T) {
 			t.Errorf("query under a CancelRequest with a wrong key: got (%d, %v), want (%d, nil)", c, err, target)
 		}
 	})
+	t.Run("copy_text_csv", func(t *testing.T) {
+		conn := connectPGX(t, n, pgx.QueryExecModeCacheStatement)
+		pc := conn.PgConn()
+		ctx := testCtx(t)
+		mustExec(t, conn, "CREATE TABLE ct (id int4, name text, note text)")
+		var b strings.Builder
+		for i := 1; i <= 20000; i++ {
+			fmt.Fprintf(&b, "%d\tname %d\\twith tab\t\\N\n", i, i)
+		}
+		for _, tc := range []struct {
+			name, sql string
+			r         io.Reader
+			tag       string
+		}{
+			// pgconn sends 64 KiB CopyData messages that split rows.
+			{"text_large_chunks", "COPY ct (id, name, note) FROM STDIN", strings.NewReader(b.String()), "COPY 20000"},
+			// One CopyData per row, as pgbench -i sends, ending with \.
+			{"text_row_per_message", "COPY ct FROM STDIN", &lineReader{lines: strings.SplitAfter("20001\ta\tb\n20002\t\\N\tc\n\\.\n", "\n")}, "COPY 2"},
+			{"csv_header_options", "COPY ct FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER ';', NULL 'NULL', QUOTE '\"')",
+				strings.NewReader("id;name;note\n20003;\"a;b\";NULL\n20004;\"say \"\"hi\"\"\";\n"), "COPY 2"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tag, err := pc.CopyFrom(ctx, tc.r, tc.sql)
+				if err != nil || tag.String() != tc.tag {
+					t.Fatalf("%s: got (%q, %v), want (%q, nil)", tc.sql, tag.String(), err, tc.tag)
+				}
+			})
+		}
+		// CopyFail: the client aborts; nothing of it is kept.
+		_, err := pc.CopyFrom(ctx, io.MultiReader(strings.NewReader("30000\tx\ty\n"), failingReader{}), "COPY ct FROM STDIN")
+		if err == nil {
+			t.Errorf("COPY aborted by the client (CopyFail): got no error")
+		}
+		checkUsable(t, conn, "CopyFail")
+		var count, names, notes int64
+		if err := conn.QueryRow(ctx, "SELECT count(*), count(name), count(note) FROM ct").Scan(&count, &names, &notes); err != nil {
+			t.Fatalf("count: %v", err)
+		}
+		if count != 20004 || names != 20003 || notes != 3 {
+			t.Errorf("rows after COPY FROM: count %d, names %d, notes %d; want 20004, 20003, 3", count, names, notes)
+		}
+		for _, tc := range []struct{ sql, want, tag string }{
+			{"COPY (SELECT id, name, note FROM ct WHERE id <= 2 OR id >= 20002 ORDER BY id) TO STDOUT",
+				"1\tname 1\\twith tab\t\\N\n2\tname 2\\twith tab\t\\N\n20002\t\\N\tc\n20003\ta;b\t\\N\n20004\tsay \"hi\"\t\n", "COPY 5"},
+			{"COPY (SELECT id, name, note FROM ct WHERE id = 1 OR id >= 20002 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)",
+				"id,name,note\n1,name 1\twith tab,\n20002,,c\n20003,a;b,\n20004,\"say \"\"hi\"\"\",\"\"\n", "COPY 4"},
+		} {
+			var out bytes.Buffer
+			tag, err := pc.CopyTo(ctx, &out, tc.sql)
+			if err != nil || tag.String() != tc.tag || out.String() != tc.want {
+				t.Errorf("%s: got (%q, %q, %v), want (%q, %q, nil)", tc.sql, tag.String(), out.String(), err, tc.tag, tc.want)
+			}
+		}
+	})
 	t.Run("database_name", func(t *testing.T) {
 		other := startNode(t, "--database", "appdb")
 		conn := connectPGX(t, other, pgx.QueryExecModeCacheStatement, "dbname=appdb")
@@ -936,3 +993,24 @@ func checkFormatResult(t *testing.T, m interface {
 		t.Errorf("%s (format %d): got %s (raw %q), want %s", sql, format, show(got.Elem().Interface()), res.Rows[0][0], show(tc.want))
 	}
 }
+
+// lineReader returns one line per Read, so that pgconn sends one CopyData
+// message per row.
+type lineReader struct{ lines []string }
+
+func (r *lineReader) Read(p []byte) (int, error) {
+	for len(r.lines) > 0 && r.lines[0] == "" {
+		r.lines = r.lines[1:]
+	}
+	if len(r.lines) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.lines[0])
+	r.lines[0] = r.lines[0][n:]
+	return n, nil
+}
+
+// failingReader makes pgconn abort a COPY with CopyFail.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("client gave up") }
