@@ -3,6 +3,8 @@ package pgwire
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -15,6 +17,12 @@ import (
 // reports whether the connection must end: err was FATAL (or PANIC), or
 // the connection is lost.
 func (c *conn) sendError(err error) (fatal bool) {
+	if isNilError(err) {
+		// A typed nil reached us as an error: report it rather than crash
+		// on it (errors.As would call its methods).
+		c.log.Error().Str("type", fmt.Sprintf("%T", err)).Msg("pgwire: nil error value sent as an error")
+		err = pgerr.New(pgerr.InternalError, "internal error: %T(nil) returned as an error", err)
+	}
 	var lost *connLostError
 	if errors.As(err, &lost) || c.broken != nil {
 		return true
@@ -122,4 +130,23 @@ func noticeResponse(n *Notice) *pgproto3.NoticeResponse {
 		Detail:              n.Detail,
 		Hint:                n.Hint,
 	}
+}
+
+// sessionErr normalizes an error returned by the session: a typed nil
+// pointer in a non-nil error interface (a func returning *pgerr.Error as
+// error) means no error.
+func sessionErr(err error) error {
+	if isNilError(err) {
+		return nil
+	}
+	return err
+}
+
+// isNilError reports whether err is non-nil but holds a nil pointer.
+func isNilError(err error) bool {
+	if err == nil {
+		return false
+	}
+	v := reflect.ValueOf(err)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -69,7 +69,7 @@ func (c *conn) handleSync(body []byte) bool {
 	}
 	c.ignoreTillSync = false
 	ctx := c.beginStatement()
-	err := c.sess.Sync(ctx)
+	err := sessionErr(c.sess.Sync(ctx))
 	c.endStatement()
 	if err != nil && c.sendError(err) {
 		return false
@@ -114,7 +114,10 @@ func (c *conn) handleParse(body []byte) error {
 	ctx := c.beginStatement()
 	prep, err := c.sess.Prepare(ctx, query, oids)
 	c.endStatement()
-	if err != nil {
+	if err = sessionErr(err); err != nil || prep == nil {
+		if err == nil {
+			err = pgerr.New(pgerr.InternalError, "session returned no prepared statement")
+		}
 		return err
 	}
 	st := &preparedStmt{prep: prep, paramOIDs: prep.ParamOIDs(), cols: prep.Columns()}
@@ -267,7 +270,10 @@ func (c *conn) handleBind(body []byte) error {
 	ctx := c.beginStatement()
 	portal, err := c.sess.Bind(ctx, st.prep, args)
 	c.endStatement()
-	if err != nil {
+	if err = sessionErr(err); err != nil || portal == nil {
+		if err == nil {
+			err = pgerr.New(pgerr.InternalError, "session returned no portal")
+		}
 		return err
 	}
 	cols := portal.Columns()
@@ -364,7 +370,7 @@ func (c *conn) handleExecute(body []byte) error {
 	suspended, err := p.portal.Execute(ctx, maxRows, &c.rw)
 	c.endStatement()
 	c.rw.endCopy()
-	if err != nil {
+	if err = sessionErr(err); err != nil {
 		return err
 	}
 	if suspended {

@@ -16,7 +16,7 @@ func (c *conn) handleQuery(body []byte) bool {
 	c.closeStatement("")
 	c.rw.beginSimple()
 	ctx := c.beginStatement()
-	err := c.sess.Query(ctx, sql, &c.rw)
+	err := sessionErr(c.sess.Query(ctx, sql, &c.rw))
 	c.endStatement()
 	c.rw.endCopy()
 	if err != nil && c.sendError(err) {

@@ -78,7 +78,7 @@ func (c *conn) startup() bool {
 	}
 	c.log = c.log.With().Uint32("pid", c.pid).Str("user", user).Logger()
 	sess, err := c.srv.cfg.Handler.NewSession(c.baseCtx, c.info)
-	if err != nil {
+	if err = sessionErr(err); err != nil {
 		return c.fatal(asFatal(err))
 	}
 	if sess == nil {
@@ -326,7 +326,7 @@ func (c *conn) authenticate(user string) bool {
 	aw := &authWriter{c: c}
 	be := pgproto3.NewBackend(byteReader{c.rd}, aw)
 	be.SetMaxBodyLen(maxAuthMessage)
-	err := c.srv.cfg.Auth.Authenticate(be, user)
+	err := sessionErr(c.srv.cfg.Auth.Authenticate(be, user))
 	if err == nil {
 		// A last message (AuthenticationSASLFinal) may be buffered in be:
 		// move it to our buffer, to go out with AuthenticationOk.

@@ -33,6 +33,7 @@ import (
 //	syntax                42601 at position 8 (also at Prepare)
 //	fatal                 FATAL 57P01-like error from the session
 //	internal              a plain Go error (XX000)
+//	typednil              completes, then returns a nil *pgerr.Error as error
 //	panic                 panics
 //	sleep DURATION        waits, or fails with the context's error
 //	copy in               COPY FROM STDIN, text, 2 columns; counts lines
@@ -275,7 +276,7 @@ func parseTestCommand(sql string, paramOIDs []uint32) (*testStmt, error) {
 	case f[0] == "set" && len(f) >= 4:
 		_, value, _ := strings.Cut(stripComment(sql), "=") // keep the value's case
 		st.arg = f[1] + "=" + strings.Trim(strings.TrimSpace(value), "'")
-	case slicesContains([]string{"begin", "commit", "end", "rollback", "insert", "notice", "error", "fatal", "internal", "panic"}, f[0]):
+	case slicesContains([]string{"begin", "commit", "end", "rollback", "insert", "notice", "error", "fatal", "internal", "typednil", "panic"}, f[0]):
 	default:
 		return nil, pgerr.New(pgerr.SyntaxError, "test session does not know %q", sql)
 	}
@@ -364,6 +365,14 @@ func (s *testSession) run(ctx context.Context, st *testStmt, args []any, pos *in
 		return false, pgerr.Fatal(pgerr.AdminShutdown, "terminating connection due to test")
 	case "internal":
 		return false, errors.New("boom")
+	case "typednil":
+		// A session bug seen in the wild: a nil *pgerr.Error returned as
+		// a non-nil error after the command completed.
+		var e *pgerr.Error
+		if err := w.Complete("SET"); err != nil {
+			return false, err
+		}
+		return false, e
 	case "panic":
 		if s.fuzz {
 			return false, errors.New("no panic while fuzzing")
