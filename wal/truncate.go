@@ -12,6 +12,9 @@ import (
 // flushed LSN drops to lsn if it was past it. A crash during TruncateAfter
 // leaves a valid log that ends at or after lsn; repeat the call after
 // restart. An I/O error makes the WAL refuse further writes (ErrFailed).
+// TruncateAfter is meant for a follower repairing divergence: a Sync for an
+// LSN past lsn, issued before the truncation, may return nil once new
+// records reach that LSN, so no committer may wait on the records removed.
 func (w *WAL) TruncateAfter(lsn LSN) error {
 	w.syncSem <- struct{}{}
 	defer func() { <-w.syncSem }()
