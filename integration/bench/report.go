@@ -207,6 +207,9 @@ func rssMethod(rows []caseResult, system string) string {
 	if meth == "" {
 		return ""
 	}
+	if procs <= 1 {
+		return meth
+	}
 	return fmt.Sprintf("%s (up to %d processes)", meth, procs)
 }
 
