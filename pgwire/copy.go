@@ -200,7 +200,7 @@ func (cw copyOutWriter) Write(p []byte) (int, error) {
 // cString returns the NUL-terminated string that is all of b.
 func cString(b []byte) (string, bool) {
 	i := bytes.IndexByte(b, 0)
-	if i != len(b)-1 {
+	if i < 0 || i != len(b)-1 {
 		return "", false
 	}
 	return string(b[:i]), true
