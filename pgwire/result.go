@@ -21,7 +21,41 @@ type resultWriter struct {
 	copyOut  bool
 }
 
-var _ ResultWriter = (*resultWriter)(nil)
+var (
+	_ ResultWriter       = (*resultWriter)(nil)
+	_ PreparedStatements = (*resultWriter)(nil)
+)
+
+// PreparedStatements is implemented by the ResultWriter that pgwire passes
+// to Session.Query and Portal.Execute. In PostgreSQL, SQL-level
+// DEALLOCATE (and DISCARD ALL) act on the prepared statements made by
+// Parse messages, which pgwire keeps: a session runs them through this
+// interface (pgx's DeallocateAll sends "deallocate all" and then
+// re-parses its cached statement names).
+type PreparedStatements interface {
+	// DeallocatePrepared closes the named prepared statement and reports
+	// whether it existed (DEALLOCATE of an unknown name is 26000).
+	DeallocatePrepared(name string) bool
+	// DeallocateAllPrepared closes every prepared statement, named and
+	// unnamed. Portals made from them stay usable, as in PostgreSQL.
+	DeallocateAllPrepared()
+}
+
+// DeallocatePrepared implements PreparedStatements.
+func (w *resultWriter) DeallocatePrepared(name string) bool {
+	if _, ok := w.c.stmts[name]; !ok {
+		return false
+	}
+	w.c.closeStatement(name)
+	return true
+}
+
+// DeallocateAllPrepared implements PreparedStatements.
+func (w *resultWriter) DeallocateAllPrepared() {
+	for name := range w.c.stmts {
+		w.c.closeStatement(name)
+	}
+}
 
 // beginSimple prepares the writer for a simple Query.
 func (w *resultWriter) beginSimple() {

@@ -27,6 +27,7 @@ import (
 //	select text           one text row 'hello'
 //	begin | commit | end | rollback
 //	insert                INSERT 0 1, no rows
+//	deallocate NAME|all   closes protocol-level statements (PreparedStatements)
 //	set NAME = VALUE      SET; reports NAME through Notify
 //	notice                a NoticeResponse, then DO
 //	error                 22012 division by zero
@@ -276,7 +277,7 @@ func parseTestCommand(sql string, paramOIDs []uint32) (*testStmt, error) {
 	case f[0] == "set" && len(f) >= 4:
 		_, value, _ := strings.Cut(stripComment(sql), "=") // keep the value's case
 		st.arg = f[1] + "=" + strings.Trim(strings.TrimSpace(value), "'")
-	case slicesContains([]string{"begin", "commit", "end", "rollback", "insert", "notice", "error", "fatal", "internal", "typednil", "panic"}, f[0]):
+	case slicesContains([]string{"begin", "commit", "end", "rollback", "insert", "deallocate", "notice", "error", "fatal", "internal", "typednil", "panic"}, f[0]):
 	default:
 		return nil, pgerr.New(pgerr.SyntaxError, "test session does not know %q", sql)
 	}
@@ -350,6 +351,16 @@ func (s *testSession) run(ctx context.Context, st *testStmt, args []any, pos *in
 		return false, w.Complete("ROLLBACK")
 	case "insert":
 		return false, w.Complete("INSERT 0 1")
+	case "deallocate":
+		ps := w.(PreparedStatements)
+		if st.arg == "all" {
+			ps.DeallocateAllPrepared()
+			return false, w.Complete("DEALLOCATE ALL")
+		}
+		if !ps.DeallocatePrepared(st.arg) {
+			return false, pgerr.New(pgerr.InvalidSQLStatementName, "prepared statement %q does not exist", st.arg)
+		}
+		return false, w.Complete("DEALLOCATE")
 	case "set":
 		name, value, _ := strings.Cut(st.arg, "=")
 		s.info.Notify(name, value)
