@@ -664,12 +664,8 @@ func parseTimestamp[T string | []byte](s T, tz bool) (int64, error) {
 	us := days*usecPerDay + f.usec
 	if tz && f.hasZone {
 		if f.zoneLoc != nil {
-			h := f.usec / 3600000000
-			m := f.usec / 60000000 % 60
-			sec := f.usec / 1000000 % 60
-			t := time.Date(int(f.year), time.Month(f.month), f.day, int(h), int(m), int(sec), 0, f.zoneLoc)
-			_, off := t.Zone()
-			us -= int64(off) * 1000000
+			wall := (days+pgEpochDays)*86400 + f.usec/1000000 // wall clock read as UTC
+			us -= zoneOffset(f.zoneLoc, wall) * 1000000
 		} else {
 			us -= f.zoneSec * 1000000
 		}
@@ -678,6 +674,33 @@ func parseTimestamp[T string | []byte](s T, tz bool) (int64, error) {
 		return 0, errTSRange
 	}
 	return us, nil
+}
+
+// zoneOffset returns the UTC offset in seconds of wall clock time wall
+// (Unix seconds as if the wall clock were UTC) in loc, resolving
+// transitions as PostgreSQL does: a time skipped by a spring-forward
+// transition takes the offset before it, a time repeated by a fall-back
+// transition the offset after it.
+func zoneOffset(loc *time.Location, wall int64) int64 {
+	offAt := func(unix int64) int64 {
+		_, off := time.Unix(unix, 0).In(loc).Zone()
+		return int64(off)
+	}
+	before, after := offAt(wall-86400-14*3600), offAt(wall+86400+14*3600)
+	if before == after {
+		return offAt(wall - before)
+	}
+	beforeOK := offAt(wall-before) == before
+	afterOK := offAt(wall-after) == after
+	switch {
+	case beforeOK && !afterOK:
+		return before
+	case afterOK && !beforeOK:
+		return after
+	case afterOK: // repeated wall time
+		return after
+	}
+	return before // skipped wall time
 }
 
 // parseTimeOfDay is time_in: "HH:MM[:SS[.f]]", or a timestamp whose
