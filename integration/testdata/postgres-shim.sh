@@ -14,9 +14,8 @@
 #       and runs postgres. SIGTERM becomes a fast shutdown (SIGINT), which
 #       is what replisql's graceful stop is closest to.
 #
-# The cluster lives in a directory of its own under /tmp (named in D/pgdir)
-# because test directories are not readable by the user postgres runs as
-# (nobody, when started as root).
+# The cluster lives in D/cluster; when started as root, postgres runs as
+# nobody, and the shim makes D's parent directories traversable for it.
 set -eu
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 die() { echo "postgres-shim: $*" >&2; exit 2; }
@@ -61,14 +60,17 @@ done
 host=${listen%:*}
 port=${listen##*:}
 mkdir -p "$datadir"
-if [ -f "$datadir/pgdir" ]; then
-	pgdir=$(cat "$datadir/pgdir")
-else
-	pgdir=$(mktemp -d /tmp/postgres-shim.XXXXXX)
-	echo "$pgdir" >"$datadir/pgdir"
-fi
+datadir=$(realpath "$datadir")
+pgdir="$datadir/cluster"
+mkdir -p "$pgdir"
 as=()
 if [ "$(id -u)" = 0 ]; then
+	# The test's temporary directories are 0700: let nobody through.
+	d=$datadir
+	while [ "$d" != / ] && [ "$d" != /tmp ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
 	chown "$(id -u nobody):$(id -g nobody)" "$pgdir"
 	as=(setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups --)
 fi
