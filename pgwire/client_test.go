@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/replisql/replisql/pgwire/pgerr"
 )
@@ -356,6 +357,25 @@ func TestTLS(t *testing.T) {
 	// TLSRequired refuses plain text with 28000.
 	_, err = pgconn.Connect(ctx, connString(addr, ""))
 	wantCode(t, err, string(pgerr.InvalidAuthorizationSpec))
+
+	// Bytes sent after SSLRequest, before the handshake, are refused
+	// (CVE-2021-23214): they could come from a man in the middle.
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.SSLRequest{})
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "alice"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := fe.Receive()
+	if e, ok := msg.(*pgproto3.ErrorResponse); err != nil || !ok || e.Code != string(pgerr.ProtocolViolation) {
+		t.Fatalf("got %#v, %v; want 08P01", msg, err)
+	}
 }
 
 func TestAuthentication(t *testing.T) {

@@ -74,6 +74,11 @@
 // CopyOutResponse; each Write is one CopyData; Complete sends CopyDone
 // then CommandComplete.
 //
+// Prepared statements made by Parse live in pgwire; the ResultWriter
+// passed to Query and Execute also implements PreparedStatements so that
+// the session can run SQL DEALLOCATE [ALL] / DISCARD ALL on them, as
+// PostgreSQL does.
+//
 // ParameterStatus: StartupInfo.Notify queues a ParameterStatus; queued ones
 // are sent just before the next ReadyForQuery (after CommandComplete), as
 // PostgreSQL 15 does.
