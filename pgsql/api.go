@@ -1,5 +1,7 @@
 package pgsql
 
+import "github.com/replisql/replisql/pgwire/pgerr"
+
 // This file is the contract between the SQL layer and its consumer, the
 // session layer. Everything the session needs to run a PostgreSQL
 // statement on SQLite is here; how it is computed lives in the rest of the
@@ -45,7 +47,10 @@ type Statement struct {
 	Copy   *CopyStmt
 	Cursor *CursorStmt
 
-	node any // the parse tree, for Plan
+	node  any        // the parse tree, for Plan
+	plans *planCache // plans per (schema version, parameter types)
+	// charLoc is Location in characters, for error positions.
+	charLoc int
 }
 
 // TxnOp is a transaction-control operation.
@@ -136,6 +141,9 @@ type CursorStmt struct {
 type Schema interface {
 	// Table looks up a table by name (unqualified, as stored).
 	Table(name string) (*Table, bool)
+	// Version changes whenever the schema changes (any DDL); plans are
+	// cached per version.
+	Version() uint64
 }
 
 // Table describes one table of the user's database.
@@ -143,6 +151,14 @@ type Table struct {
 	Name    string
 	OID     uint32
 	Columns []TableColumn
+	// SQL is the table's CREATE TABLE statement as SQLite stores it
+	// (sqlite_schema.sql); "" when unknown. Rebuilds (ALTER TABLE … ADD
+	// PRIMARY KEY) refuse tables whose SQL they cannot reproduce.
+	SQL string
+	// Indexes are the CREATE INDEX statements of the table's explicit
+	// indexes (sqlite_schema.sql of type 'index', non-NULL), recreated
+	// after a rebuild.
+	Indexes []string
 }
 
 // TableColumn describes one column. Type is the PostgreSQL type as
@@ -156,6 +172,9 @@ type TableColumn struct {
 	NotNull    bool
 	Default    string
 	PrimaryKey bool
+	// Identity is true for a rowid-backed serial/identity column (SQLite
+	// AUTOINCREMENT): its values come from sqlite_sequence.
+	Identity bool
 }
 
 // Column is one result column with its PostgreSQL type.
@@ -200,4 +219,8 @@ type Plan struct {
 	// SchemaChange is true when running the plan changes the schema (the
 	// session invalidates cached plans).
 	SchemaChange bool
+	// Notices are sent to the client (as NoticeResponse) when the plan
+	// runs, e.g. `table "x" does not exist, skipping` for DROP TABLE IF
+	// EXISTS.
+	Notices []*pgerr.Error
 }

@@ -1,0 +1,558 @@
+package pgsql
+
+import (
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/replisql/replisql/pgwire/pgerr"
+)
+
+// targetColumns resolves an INSERT/COPY column list (ResTarget or String
+// nodes) to column indexes of tb; all columns when the list is empty.
+func (t *translator) targetColumns(tb *Table, list []*pg_query.Node) ([]int, error) {
+	if len(list) == 0 {
+		out := make([]int, len(tb.Columns))
+		for i := range out {
+			out[i] = i
+		}
+		return out, nil
+	}
+	seen := map[int]bool{}
+	var out []int
+	for _, n := range list {
+		name := strNode(n)
+		var loc int32 = -1
+		if rt := n.GetResTarget(); rt != nil {
+			if len(rt.Indirection) > 0 {
+				return nil, unsupported("assignment to array elements or fields is not supported")
+			}
+			name, loc = rt.Name, rt.Location
+		}
+		idx := columnIndex(tb, name)
+		if idx < 0 {
+			return nil, t.errAt(loc, pgerr.UndefinedColumn, "column %q of relation %q does not exist", name, tb.Name)
+		}
+		if seen[idx] {
+			return nil, t.errAt(loc, pgerr.DuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[idx] = true
+		out = append(out, idx)
+	}
+	return out, nil
+}
+
+func columnIndex(tb *Table, name string) int {
+	for i := range tb.Columns {
+		if tb.Columns[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// nowDefault reports whether a column's stored default is the
+// transaction timestamp (written as pg_now() by CREATE TABLE). Such
+// defaults are filled in by INSERT as a session value, so that replay is
+// deterministic.
+func nowDefault(c *TableColumn) bool {
+	return strings.Contains(strings.ToLower(c.Default), "pg_now()")
+}
+
+func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
+	var with string
+	if s.WithClause != nil {
+		w, err := t.withClause(s.WithClause, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { t.ctes = t.ctes[:len(t.ctes)-1] }()
+		with = w
+	}
+	tb, err := t.table(s.Relation)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := t.targetColumns(tb, s.Cols)
+	if err != nil {
+		return nil, err
+	}
+	target := tableRel(tb)
+	target.sqlQual = "-"
+	if s.Relation.Alias != nil {
+		target.name = s.Relation.Alias.Aliasname
+	}
+	// Columns whose default is now(), not listed: filled in explicitly.
+	listed := map[int]bool{}
+	for _, c := range cols {
+		listed[c] = true
+	}
+	var nowCols []int
+	for i := range tb.Columns {
+		if !listed[i] && nowDefault(&tb.Columns[i]) {
+			nowCols = append(nowCols, i)
+		}
+	}
+	nowSQL := ""
+	if len(nowCols) > 0 || true {
+		for i := range tb.Columns {
+			if nowDefault(&tb.Columns[i]) {
+				if nowSQL, err = t.extra(ValueTxnTimestamp); err != nil {
+					return nil, err
+				}
+				break
+			}
+		}
+	}
+	var body string
+	var outCols []int
+	sel := s.SelectStmt.GetSelectStmt()
+	switch {
+	case sel == nil:
+		// DEFAULT VALUES
+		outCols = nowCols
+		if len(outCols) == 0 {
+			body = " DEFAULT VALUES"
+		} else {
+			var vs []string
+			for range outCols {
+				vs = append(vs, nowSQL)
+			}
+			body = " VALUES (" + strings.Join(vs, ", ") + ")"
+		}
+	case len(sel.ValuesLists) > 0 && sel.WithClause == nil && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil:
+		outCols, body, err = t.insertValues(tb, cols, nowCols, nowSQL, sel)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		names := make([]string, len(cols))
+		for i := range names {
+			names[i] = "__c" + strconv.Itoa(i+1)
+		}
+		q, err := t.selectStmt(sel, nil, names)
+		if err != nil {
+			return nil, err
+		}
+		if len(q.cols) > len(cols) {
+			return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more expressions than target columns")
+		}
+		if len(q.cols) < len(cols) {
+			return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more target columns than expressions")
+		}
+		wrap := s.OnConflictClause != nil || len(nowCols) > 0
+		var sels []string
+		for i, c := range q.cols {
+			ct := colType(&tb.Columns[cols[i]])
+			if c.param > 0 {
+				t.setParam(c.param, ct)
+			}
+			ref := &expr{sql: quoteIdent(names[i]), t: c.t}
+			if c.unknownOrigin {
+				ref.t = tText
+			}
+			a, err := t.assignE(ref, ct)
+			if err != nil {
+				return nil, err
+			}
+			if a.sql != ref.sql {
+				wrap = true
+			}
+			sels = append(sels, a.sql)
+		}
+		for range nowCols {
+			sels = append(sels, nowSQL)
+		}
+		outCols = append(append([]int{}, cols...), nowCols...)
+		if wrap {
+			body = " SELECT " + strings.Join(sels, ", ") + " FROM (" + q.sql + ") WHERE true"
+		} else {
+			body = " " + q.sql
+		}
+	}
+	var b strings.Builder
+	b.WriteString(with)
+	b.WriteString("INSERT INTO " + quoteIdent(tb.Name))
+	if s.Relation.Alias != nil {
+		b.WriteString(" AS " + quoteIdent(s.Relation.Alias.Aliasname))
+	}
+	if len(outCols) > 0 {
+		var names []string
+		for _, c := range outCols {
+			names = append(names, quoteIdent(tb.Columns[c].Name))
+		}
+		b.WriteString(" (" + strings.Join(names, ", ") + ")")
+	}
+	b.WriteString(body)
+	if s.OnConflictClause != nil {
+		oc, err := t.onConflict(s.OnConflictClause, tb, target)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(oc)
+	}
+	retSQL, retCols, err := t.returning(s.ReturningList, &scope{rels: []*rel{target}})
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(retSQL)
+	return t.finish([]string{b.String()}, retCols)
+}
+
+func (t *translator) insertValues(tb *Table, cols, nowCols []int, nowSQL string, sel *pg_query.SelectStmt) ([]int, string, error) {
+	rows := sel.ValuesLists
+	ncol := len(cols)
+	// A column given DEFAULT in every row is left out; one given DEFAULT
+	// in some rows only is supported for now() defaults.
+	defaults := make([]int, ncol)
+	for _, r := range rows {
+		items := r.GetList().GetItems()
+		if len(items) > ncol {
+			return nil, "", pgerr.New(pgerr.SyntaxError, "INSERT has more expressions than target columns")
+		}
+		if len(items) < ncol {
+			return nil, "", pgerr.New(pgerr.SyntaxError, "INSERT has more target columns than expressions")
+		}
+		for i, it := range items {
+			if it.GetSetToDefault() != nil {
+				defaults[i]++
+			}
+		}
+	}
+	var keep []int // positions in cols kept
+	for i := range cols {
+		c := &tb.Columns[cols[i]]
+		if defaults[i] == len(rows) && !nowDefault(c) {
+			continue
+		}
+		if defaults[i] > 0 && !nowDefault(c) {
+			if c.Default == "" {
+				keep = append(keep, i)
+				continue
+			}
+			return nil, "", unsupported("DEFAULT in some rows of a multi-row VALUES is not supported for column %q", c.Name)
+		}
+		keep = append(keep, i)
+	}
+	empty := &scope{}
+	var b strings.Builder
+	b.WriteString(" VALUES ")
+	for ri, r := range rows {
+		if ri > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		items := r.GetList().GetItems()
+		first := true
+		for _, i := range keep {
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			c := &tb.Columns[cols[i]]
+			if items[i].GetSetToDefault() != nil {
+				if nowDefault(c) {
+					b.WriteString(nowSQL)
+				} else {
+					b.WriteString("NULL")
+				}
+				continue
+			}
+			e, err := t.expr(items[i], empty)
+			if err != nil {
+				return nil, "", err
+			}
+			a, err := t.assignE(e, colType(c))
+			if err != nil {
+				return nil, "", err
+			}
+			b.WriteString(a.sql)
+		}
+		for range nowCols {
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			b.WriteString(nowSQL)
+		}
+		b.WriteString(")")
+	}
+	var out []int
+	for _, i := range keep {
+		out = append(out, cols[i])
+	}
+	out = append(out, nowCols...)
+	if len(out) == 0 {
+		return nil, " DEFAULT VALUES", nil
+	}
+	return out, b.String(), nil
+}
+
+func (t *translator) onConflict(oc *pg_query.OnConflictClause, tb *Table, target *rel) (string, error) {
+	var b strings.Builder
+	b.WriteString(" ON CONFLICT")
+	if oc.Infer != nil {
+		if oc.Infer.Conname != "" {
+			return "", unsupported("ON CONFLICT ON CONSTRAINT is not supported")
+		}
+		var cs []string
+		for _, ie := range oc.Infer.IndexElems {
+			el := ie.GetIndexElem()
+			if el == nil || el.Name == "" {
+				return "", unsupported("ON CONFLICT on expressions is not supported")
+			}
+			if columnIndex(tb, el.Name) < 0 {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", el.Name)
+			}
+			cs = append(cs, quoteIdent(el.Name))
+		}
+		b.WriteString(" (" + strings.Join(cs, ", ") + ")")
+		if oc.Infer.WhereClause != nil {
+			w, err := t.expr(oc.Infer.WhereClause, &scope{rels: []*rel{target}})
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(" WHERE " + w.sql)
+		}
+	}
+	if oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING {
+		b.WriteString(" DO NOTHING")
+		return b.String(), nil
+	}
+	if oc.Infer == nil {
+		return "", pgerr.New(pgerr.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+	}
+	excluded := tableRel(tb)
+	excluded.name, excluded.sqlQual = "excluded", "excluded"
+	tgt := *target
+	tgt.sqlQual = ""
+	if tgt.name == tb.Name {
+		tgt.sqlQual = quoteIdent(tb.Name)
+	}
+	sc := &scope{rels: []*rel{&tgt, excluded}}
+	set, err := t.setList(oc.TargetList, tb, sc)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(" DO UPDATE SET " + set)
+	if oc.WhereClause != nil {
+		w, err := t.expr(oc.WhereClause, sc)
+		if err != nil {
+			return "", err
+		}
+		if w, err = t.coerce(w, tBool); err != nil {
+			return "", err
+		}
+		b.WriteString(" WHERE " + w.sql)
+	}
+	return b.String(), nil
+}
+
+// setList renders UPDATE's SET assignments.
+func (t *translator) setList(list []*pg_query.Node, tb *Table, sc *scope) (string, error) {
+	var parts []string
+	seen := map[int]bool{}
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if rt == nil {
+			return "", unsupported("SET item is not supported")
+		}
+		if rt.Val.GetMultiAssignRef() != nil {
+			return "", unsupported("SET (a, b) = … is not supported")
+		}
+		if len(rt.Indirection) > 0 {
+			return "", unsupported("assignment to array elements or fields is not supported")
+		}
+		idx := columnIndex(tb, rt.Name)
+		if idx < 0 {
+			return "", t.errAt(rt.Location, pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tb.Name)
+		}
+		if seen[idx] {
+			return "", t.errAt(rt.Location, pgerr.SyntaxError, "multiple assignments to same column %q", rt.Name)
+		}
+		seen[idx] = true
+		c := &tb.Columns[idx]
+		var val string
+		if rt.Val.GetSetToDefault() != nil {
+			switch {
+			case nowDefault(c):
+				s, err := t.extra(ValueTxnTimestamp)
+				if err != nil {
+					return "", err
+				}
+				val = s
+			case c.Default != "":
+				val = "(" + c.Default + ")"
+			default:
+				val = "NULL"
+			}
+		} else {
+			e, err := t.expr(rt.Val, sc)
+			if err != nil {
+				return "", err
+			}
+			if e.agg {
+				return "", pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in UPDATE")
+			}
+			a, err := t.assignE(e, colType(c))
+			if err != nil {
+				return "", err
+			}
+			val = a.sql
+		}
+		parts = append(parts, quoteIdent(c.Name)+" = "+val)
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+// returning renders a RETURNING clause and its result columns.
+func (t *translator) returning(list []*pg_query.Node, sc *scope) (string, []Column, error) {
+	if len(list) == 0 {
+		return "", nil, nil
+	}
+	var cols []*expr
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			exp, err := t.expandStar(cr, sc)
+			if err != nil {
+				return "", nil, err
+			}
+			cols = append(cols, exp...)
+			continue
+		}
+		e, err := t.expr(rt.Val, sc)
+		if err != nil {
+			return "", nil, err
+		}
+		if e.agg {
+			return "", nil, pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in RETURNING")
+		}
+		e = t.resolveUnknown(e)
+		if rt.Name != "" {
+			e.name = rt.Name
+		}
+		if e.name == "" {
+			e.name = "?column?"
+		}
+		cols = append(cols, e)
+	}
+	var parts []string
+	for _, e := range cols {
+		parts = append(parts, e.sql+" AS "+quoteIdent(e.name))
+	}
+	q := &query{cols: cols}
+	return " RETURNING " + strings.Join(parts, ", "), q.columns(), nil
+}
+
+func (t *translator) updateStmt(s *pg_query.UpdateStmt) (*Plan, error) {
+	var with string
+	if s.WithClause != nil {
+		w, err := t.withClause(s.WithClause, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { t.ctes = t.ctes[:len(t.ctes)-1] }()
+		with = w
+	}
+	tb, err := t.table(s.Relation)
+	if err != nil {
+		return nil, err
+	}
+	target := tableRel(tb)
+	var b strings.Builder
+	b.WriteString(with + "UPDATE " + quoteIdent(tb.Name))
+	if s.Relation.Alias != nil {
+		target.name = s.Relation.Alias.Aliasname
+		b.WriteString(" AS " + quoteIdent(target.name))
+	}
+	sc := &scope{rels: []*rel{target}}
+	var from string
+	if len(s.FromClause) > 0 {
+		var items []string
+		for _, f := range s.FromClause {
+			sql, rels, err := t.fromItem(f, sc)
+			if err != nil {
+				return nil, err
+			}
+			sc.rels = append(sc.rels, rels...)
+			items = append(items, sql)
+		}
+		from = " FROM " + strings.Join(items, ", ")
+	}
+	set, err := t.setList(s.TargetList, tb, sc)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(" SET " + set + from)
+	if s.WhereClause != nil {
+		if s.WhereClause.GetCurrentOfExpr() != nil {
+			return nil, unsupported("WHERE CURRENT OF is not supported")
+		}
+		w, err := t.expr(s.WhereClause, sc)
+		if err != nil {
+			return nil, err
+		}
+		if w, err = t.coerce(w, tBool); err != nil {
+			return nil, err
+		}
+		b.WriteString(" WHERE " + w.sql)
+	}
+	ret := *target
+	ret.sqlQual = "-"
+	retSQL, retCols, err := t.returning(s.ReturningList, &scope{rels: []*rel{&ret}})
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(retSQL)
+	return t.finish([]string{b.String()}, retCols)
+}
+
+func (t *translator) deleteStmt(s *pg_query.DeleteStmt) (*Plan, error) {
+	var with string
+	if s.WithClause != nil {
+		w, err := t.withClause(s.WithClause, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { t.ctes = t.ctes[:len(t.ctes)-1] }()
+		with = w
+	}
+	if len(s.UsingClause) > 0 {
+		return nil, unsupported("DELETE … USING is not supported")
+	}
+	tb, err := t.table(s.Relation)
+	if err != nil {
+		return nil, err
+	}
+	target := tableRel(tb)
+	var b strings.Builder
+	b.WriteString(with + "DELETE FROM " + quoteIdent(tb.Name))
+	if s.Relation.Alias != nil {
+		target.name = s.Relation.Alias.Aliasname
+		b.WriteString(" AS " + quoteIdent(target.name))
+	}
+	sc := &scope{rels: []*rel{target}}
+	if s.WhereClause != nil {
+		if s.WhereClause.GetCurrentOfExpr() != nil {
+			return nil, unsupported("WHERE CURRENT OF is not supported")
+		}
+		w, err := t.expr(s.WhereClause, sc)
+		if err != nil {
+			return nil, err
+		}
+		if w, err = t.coerce(w, tBool); err != nil {
+			return nil, err
+		}
+		b.WriteString(" WHERE " + w.sql)
+	}
+	ret := *target
+	ret.sqlQual = "-"
+	retSQL, retCols, err := t.returning(s.ReturningList, &scope{rels: []*rel{&ret}})
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(retSQL)
+	return t.finish([]string{b.String()}, retCols)
+}

@@ -1,0 +1,54 @@
+// Package pgsql is RepliSQL's SQL layer: it turns PostgreSQL SQL into
+// SQLite SQL.
+//
+// # Layers
+//
+//   - Parse (parse.go) parses a query string with pg_query_go (the real
+//     PostgreSQL grammar), splits it into statements and classifies each
+//     (Kind, Tag, ReadOnly, and the Txn/Set/Show/Copy/Cursor details the
+//     session runs itself). Results are cached by query text in a bounded
+//     LRU and shared between sessions.
+//   - Statement.Plan (plan.go) translates one statement against a Schema by
+//     walking the parse tree and writing SQLite SQL (select.go, expr.go,
+//     funcs.go, dml.go, ddl.go); it infers parameter types and the
+//     PostgreSQL types of the result columns. Plans are cached per
+//     (statement, schema version, client parameter types).
+//   - RegisterFunctions (sqlitefuncs.go) installs the SQLite functions the
+//     translated SQL calls: pg_cast (casts and assignments), pg_div and
+//     pg_mod (22012 on division by zero), pg_intchk (22003 on integer
+//     overflow), pg_like, pg_regexp, pg_greatest/pg_least, pg_raise.
+//     TranslateError maps their errors, and SQLite's constraint errors,
+//     back to *pgerr.Error.
+//
+// # Invariants
+//
+//   - A statement classified ReadOnly MUST NOT change data. The tests run
+//     every ReadOnly plan under PRAGMA query_only.
+//   - A construct that cannot be translated faithfully MUST fail with
+//     0A000 naming it, never run with a different meaning.
+//   - Translated SQL MUST be deterministic given its bound arguments:
+//     now(), current_user, … are not SQLite functions but session values
+//     (Plan.Extra), bound after the client's parameters, so a WAL record of
+//     (SQL, arguments) replays identically. A DEFAULT now() is stored as
+//     pg_now(), which INSERT translation replaces by the transaction
+//     timestamp; evaluating pg_now() inside SQLite is an error.
+//   - All statements of Plan.SQL MUST run in one SQLite transaction (table
+//     rebuilds for ALTER TABLE … ADD PRIMARY KEY are several statements).
+//
+// # Stored representations
+//
+// Values keep SQLite's own types so the database file stays an ordinary
+// SQLite file: integers INTEGER, bool 0/1, float REAL, numeric INTEGER or
+// REAL, text TEXT (char(n) blank-padded), bytea BLOB, uuid lower-case TEXT,
+// date 'YYYY-MM-DD', timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]', timestamptz
+// 'YYYY-MM-DD HH:MM:SS[.ffffff]+00' in UTC. Columns are declared with the
+// canonical PostgreSQL type name ("integer", "character varying(20)",
+// "timestamp with time zone") so the storage layer can report it; see
+// TypeOID and ColumnTypes.
+//
+// # Not yet here
+//
+// pg_catalog and information_schema (references go through
+// translator.catalogRelation), sequences, views, arrays, interval
+// arithmetic, date_trunc/extract, random().
+package pgsql

@@ -1,0 +1,1148 @@
+package pgsql
+
+import (
+	"encoding/hex"
+	"math"
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/replisql/replisql/pgwire/pgerr"
+)
+
+// col is a column visible in a scope.
+type col struct {
+	name     string
+	t        pgType
+	tableOID uint32
+	attnum   int16
+}
+
+// rel is a relation in a FROM clause (or the target of DML).
+type rel struct {
+	name  string // qualifier: alias or table name; "" when none
+	cols  []col
+	table *Table // nil for derived relations
+	// merged names the columns a JOIN … USING merged into the left side:
+	// an unqualified reference does not see them here.
+	merged map[string]bool
+	// sqlQual overrides how columns are qualified in SQL: "-" emits
+	// them unqualified (DML targets), "" uses name.
+	sqlQual string
+}
+
+// scope is the set of relations expressions can reference; parent is
+// the enclosing query's scope (correlated subqueries).
+type scope struct {
+	rels    []*rel
+	parent  *scope
+	outputs []*expr // the select list, for ORDER BY by output name
+}
+
+// expr is a translated expression.
+type expr struct {
+	sql      string
+	t        pgType
+	param    int  // >0 when the expression is the bare parameter $n
+	unknown  bool // an untyped literal ('…' or NULL)
+	null     bool
+	lit      string // the text of an untyped string literal
+	name     string // the result column name PostgreSQL would give
+	strength int    // how good name is (PostgreSQL's FigureColname)
+	tableOID uint32
+	attnum   int16
+	agg      bool  // contains an aggregate
+	posHint  int32 // error position of a literal
+	// unknownOrigin marks a select-list column typed text only because
+	// it was an untyped literal.
+	unknownOrigin bool
+}
+
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// literalSQL renders a converted value as a SQLite literal.
+func literalSQL(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "NULL", nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		switch {
+		case math.IsInf(x, 1):
+			return "9e999", nil
+		case math.IsInf(x, -1):
+			return "-9e999", nil
+		case math.IsNaN(x):
+			return "", unsupported("NaN values are not supported")
+		}
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0"
+		}
+		return s, nil
+	case string:
+		return quoteString(x), nil
+	case []byte:
+		return "X'" + hex.EncodeToString(x) + "'", nil
+	case bool:
+		if x {
+			return "1", nil
+		}
+		return "0", nil
+	}
+	return "", pgerr.New(pgerr.InternalError, "unexpected literal %T", v)
+}
+
+func strNode(n *pg_query.Node) string {
+	if s := n.GetString_(); s != nil {
+		return s.Sval
+	}
+	return ""
+}
+
+func nameList(nodes []*pg_query.Node) []string {
+	out := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, strNode(n))
+	}
+	return out
+}
+
+// ---- type of a TypeName ----
+
+// typeOf resolves a TypeName to a type the SQL layer supports.
+func (t *translator) typeOf(tn *pg_query.TypeName) (pgType, error) {
+	names := nameList(tn.Names)
+	if len(names) == 0 {
+		return tUnknown, unsupported("type is not supported")
+	}
+	name := names[len(names)-1]
+	if len(names) == 2 && names[0] != "pg_catalog" && names[0] != "public" {
+		return tUnknown, t.errAt(tn.Location, pgerr.UndefinedObject, "type %q does not exist", strings.Join(names, "."))
+	}
+	if len(tn.ArrayBounds) > 0 {
+		return tUnknown, unsupported("array types are not supported")
+	}
+	oid, ok := typesByName[name]
+	if !ok {
+		switch name {
+		case "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2":
+			return tUnknown, unsupported("type %s is only supported for a primary key column in CREATE TABLE", name)
+		case "regclass", "regtype", "regproc", "regnamespace", "regoper", "regprocedure":
+			return tUnknown, unsupported("type %s is not supported", name)
+		}
+		if _, known := unsupportedTypes[name]; known {
+			return tUnknown, unsupported("type %s is not supported", name)
+		}
+		return tUnknown, t.errAt(tn.Location, pgerr.UndefinedObject, "type %q does not exist", name)
+	}
+	if oid == OIDTime || oid == OIDInterval || oid == OIDRegclass {
+		return tUnknown, unsupported("type %s is not supported", typname(oid))
+	}
+	typ := pgType{oid, -1}
+	if len(tn.Typmods) > 0 {
+		var mods []int
+		for _, m := range tn.Typmods {
+			c := m.GetAConst()
+			if c == nil || c.GetIval() == nil {
+				return tUnknown, unsupported("type modifier is not supported")
+			}
+			mods = append(mods, int(c.GetIval().Ival))
+		}
+		switch oid {
+		case OIDVarchar, OIDBpchar:
+			if mods[0] < 1 {
+				return tUnknown, t.errAt(tn.Location, pgerr.InvalidParameterValue, "length for type %s must be at least 1", typname(oid))
+			}
+			typ.mod = int32(mods[0] + 4)
+		case OIDNumeric:
+			s := 0
+			if len(mods) > 1 {
+				s = mods[1]
+			}
+			if mods[0] < 1 || mods[0] > 1000 {
+				return tUnknown, t.errAt(tn.Location, pgerr.InvalidParameterValue, "NUMERIC precision %d must be between 1 and 1000", mods[0])
+			}
+			typ.mod = int32(mods[0]<<16|s) + 4
+		case OIDTimestamp, OIDTimestamptz:
+			// The precision is accepted and not enforced.
+		case OIDFloat8:
+			if names[len(names)-1] == "float8" && len(names) == 2 && mods[0] <= 24 {
+				typ = tFloat4
+			}
+		}
+	} else if oid == OIDBpchar && len(names) == 2 && names[0] == "pg_catalog" {
+		// char without length is char(1)
+		typ.mod = 5
+	}
+	return typ, nil
+}
+
+var unsupportedTypes = map[string]struct{}{
+	"money": {}, "inet": {}, "cidr": {}, "macaddr": {}, "macaddr8": {}, "bit": {}, "varbit": {},
+	"point": {}, "line": {}, "lseg": {}, "box": {}, "path": {}, "polygon": {}, "circle": {},
+	"tsvector": {}, "tsquery": {}, "xml": {}, "int4range": {}, "int8range": {}, "numrange": {},
+	"tsrange": {}, "tstzrange": {}, "daterange": {}, "hstore": {}, "citext": {}, "timetz": {},
+	"oidvector": {}, "int2vector": {}, "pg_lsn": {}, "txid_snapshot": {}, "record": {},
+}
+
+// ---- column resolution ----
+
+func (t *translator) column(cr *pg_query.ColumnRef, sc *scope) (*expr, error) {
+	var parts []string
+	for _, f := range cr.Fields {
+		if f.GetAStar() != nil {
+			return nil, t.errAt(cr.Location, pgerr.SyntaxError, "* is not allowed here")
+		}
+		parts = append(parts, strNode(f))
+	}
+	var qual, name string
+	switch len(parts) {
+	case 1:
+		name = parts[0]
+	case 2:
+		qual, name = parts[0], parts[1]
+	case 3:
+		if parts[0] != "public" {
+			return nil, unsupported("cross-schema column references are not supported")
+		}
+		qual, name = parts[1], parts[2]
+	default:
+		return nil, t.errAt(cr.Location, pgerr.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	}
+	for s := sc; s != nil; s = s.parent {
+		var found *expr
+		for _, r := range s.rels {
+			if qual != "" && r.name != qual {
+				continue
+			}
+			for i := range r.cols {
+				c := &r.cols[i]
+				if c.name != name || (qual == "" && r.merged[name]) {
+					continue
+				}
+				if found != nil {
+					return nil, t.errAt(cr.Location, pgerr.AmbiguousColumn, "column reference %q is ambiguous", name)
+				}
+				found = &expr{sql: r.colSQL(name), t: c.t, name: name, strength: 2, tableOID: c.tableOID, attnum: c.attnum}
+			}
+			if qual != "" && found == nil {
+				return nil, t.errAt(cr.Location, pgerr.UndefinedColumn, "column %s.%s does not exist", qual, name)
+			}
+		}
+		if found != nil {
+			return found, nil
+		}
+	}
+	if qual != "" {
+		return nil, t.errAt(cr.Location, pgerr.UndefinedTable, "missing FROM-clause entry for table %q", qual)
+	}
+	return nil, t.errAt(cr.Location, pgerr.UndefinedColumn, "column %q does not exist", name)
+}
+
+// ---- coercion ----
+
+// coerce gives an untyped expression (literal, NULL, parameter of yet
+// unknown type) the type typ, as PostgreSQL resolves unknown operands.
+func (t *translator) coerce(e *expr, typ pgType) (*expr, error) {
+	if typ.oid == 0 || typ.oid == OIDUnknown {
+		return e, nil
+	}
+	switch {
+	case e.param > 0 && e.t.oid == 0:
+		t.setParam(e.param, typ)
+		c := *e
+		c.t = pgType{typ.oid, -1}
+		return &c, nil
+	case e.null:
+		c := *e
+		c.t, c.unknown = typ, false
+		return &c, nil
+	case e.unknown:
+		v, err := convertValue(e.lit, OIDUnknown, pgType{typ.oid, -1}, true)
+		if err != nil {
+			if pe := pgerr.As(err); pe != nil && pe.Position == 0 {
+				pe.Position = e.posHint
+			}
+			return nil, err
+		}
+		sql, err := literalSQL(v)
+		if err != nil {
+			return nil, err
+		}
+		c := *e
+		c.sql, c.t, c.unknown = sql, pgType{typ.oid, -1}, false
+		return &c, nil
+	}
+	return e, nil
+}
+
+// resolveUnknown types a still-untyped expression as text, as PostgreSQL
+// does for select-list literals.
+func (t *translator) resolveUnknown(e *expr) *expr {
+	if e.t.oid == 0 {
+		c := *e
+		c.t = tText
+		c.unknown = false
+		return &c
+	}
+	return e
+}
+
+// castSQL converts e to typ with a cast's semantics.
+func (t *translator) castSQL(e *expr, typ pgType, explicit bool) (*expr, error) {
+	if e.unknown && !e.null {
+		v, err := convertValue(e.lit, OIDUnknown, typ, explicit)
+		if err != nil {
+			if pe := pgerr.As(err); pe != nil && pe.Position == 0 {
+				pe.Position = e.posHint
+			}
+			return nil, err
+		}
+		sql, err := literalSQL(v)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: sql, t: typ}, nil
+	}
+	if e.null {
+		return &expr{sql: "NULL", t: typ, null: true}, nil
+	}
+	if e.param > 0 && e.t.oid == 0 {
+		t.setParam(e.param, typ)
+		if typ.mod < 0 || (typ.oid != OIDVarchar && typ.oid != OIDBpchar && typ.oid != OIDNumeric) {
+			return &expr{sql: e.sql, t: typ, param: e.param}, nil
+		}
+		e = &expr{sql: e.sql, t: pgType{typ.oid, -1}}
+	}
+	src := e.t
+	if src.oid == typ.oid && (typ.mod < 0 || src.mod == typ.mod) {
+		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
+	}
+	if isIntType(src.oid) && isIntType(typ.oid) && intRank(src.oid) <= intRank(typ.oid) {
+		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
+	}
+	if isTextType(src.oid) && (typ.oid == OIDText || (typ.oid == OIDVarchar && typ.mod < 0)) {
+		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
+	}
+	switch typ.oid {
+	case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDNumeric, OIDBool, OIDText, OIDVarchar, OIDBpchar,
+		OIDTimestamp, OIDTimestamptz, OIDDate, OIDBytea, OIDUUID, OIDJSON, OIDJSONB, OIDName, OIDOID:
+	default:
+		return nil, unsupported("cast to type %s is not supported", typname(typ.oid))
+	}
+	ex := 0
+	if explicit {
+		ex = 1
+	}
+	sql := "pg_cast(" + e.sql + ", " + strconv.Itoa(int(src.oid)) + ", " + strconv.Itoa(int(typ.oid)) + ", " +
+		strconv.Itoa(int(typ.mod)) + ", " + strconv.Itoa(ex) + ")"
+	return &expr{sql: sql, t: typ, agg: e.agg}, nil
+}
+
+func intRank(oid uint32) int {
+	switch oid {
+	case OIDInt2:
+		return 1
+	case OIDInt4:
+		return 2
+	case OIDInt8:
+		return 3
+	}
+	return 0
+}
+
+func numRank(oid uint32) int {
+	switch oid {
+	case OIDInt2:
+		return 1
+	case OIDInt4:
+		return 2
+	case OIDInt8:
+		return 3
+	case OIDNumeric:
+		return 4
+	case OIDFloat4:
+		return 5
+	case OIDFloat8:
+		return 6
+	}
+	return 0
+}
+
+// assign converts e for storing into a column of type typ (INSERT
+// values, UPDATE SET): PostgreSQL's assignment cast, with length checks.
+func (t *translator) assign(e *expr, typ pgType) *expr {
+	out, err := t.assignE(e, typ)
+	if err != nil {
+		return &expr{sql: "pg_raise('" + string(pgerr.CodeOf(err)) + "', " + quoteString(pgerr.As(err).Message) + ")", t: typ}
+	}
+	return out
+}
+
+func (t *translator) assignE(e *expr, typ pgType) (*expr, error) {
+	if e.null {
+		return &expr{sql: "NULL", t: typ, null: true}, nil
+	}
+	if e.unknown {
+		v, err := convertValue(e.lit, OIDUnknown, typ, false)
+		if err != nil {
+			if pe := pgerr.As(err); pe != nil && pe.Position == 0 {
+				pe.Position = e.posHint
+			}
+			return nil, err
+		}
+		sql, err := literalSQL(v)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: sql, t: typ}, nil
+	}
+	if e.param > 0 && e.t.oid == 0 {
+		t.setParam(e.param, typ)
+		e = &expr{sql: e.sql, t: pgType{typ.oid, -1}, param: e.param}
+	}
+	src := e.t
+	needs := false
+	switch {
+	case src.oid == typ.oid:
+		needs = typ.mod >= 0 && src.mod != typ.mod
+	case isIntType(src.oid) && isIntType(typ.oid):
+		needs = intRank(src.oid) > intRank(typ.oid)
+	case isNumericType(src.oid) && (typ.oid == OIDNumeric || typ.oid == OIDFloat8 || typ.oid == OIDFloat4):
+		needs = typ.mod >= 0 || typ.oid == OIDFloat4
+	case isTextType(src.oid) && typ.oid == OIDText:
+		needs = false
+	default:
+		needs = true
+	}
+	if !needs {
+		return &expr{sql: e.sql, t: typ, param: e.param}, nil
+	}
+	return t.castSQL(e, typ, false)
+}
+
+// ---- expressions ----
+
+func (t *translator) expr(n *pg_query.Node, sc *scope) (*expr, error) {
+	if n == nil {
+		return nil, pgerr.New(pgerr.InternalError, "missing expression")
+	}
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		return t.column(x.ColumnRef, sc)
+	case *pg_query.Node_ParamRef:
+		p := int(x.ParamRef.Number)
+		if err := t.useParam(p); err != nil {
+			return nil, err
+		}
+		return &expr{sql: "?" + strconv.Itoa(p), t: t.paramType(p), param: p, name: "?column?"}, nil
+	case *pg_query.Node_AConst:
+		return t.constant(x.AConst)
+	case *pg_query.Node_TypeCast:
+		return t.typeCast(x.TypeCast, sc)
+	case *pg_query.Node_AExpr:
+		return t.aExpr(x.AExpr, sc)
+	case *pg_query.Node_BoolExpr:
+		return t.boolExpr(x.BoolExpr, sc)
+	case *pg_query.Node_NullTest:
+		e, err := t.expr(x.NullTest.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		op := " IS NULL"
+		if x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL {
+			op = " IS NOT NULL"
+		}
+		return &expr{sql: "(" + e.sql + op + ")", t: tBool, name: "?column?", agg: e.agg}, nil
+	case *pg_query.Node_BooleanTest:
+		e, err := t.expr(x.BooleanTest.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		if e, err = t.coerce(e, tBool); err != nil {
+			return nil, err
+		}
+		var op string
+		switch x.BooleanTest.Booltesttype {
+		case pg_query.BoolTestType_IS_TRUE:
+			op = " IS 1"
+		case pg_query.BoolTestType_IS_NOT_TRUE:
+			op = " IS NOT 1"
+		case pg_query.BoolTestType_IS_FALSE:
+			op = " IS 0"
+		case pg_query.BoolTestType_IS_NOT_FALSE:
+			op = " IS NOT 0"
+		case pg_query.BoolTestType_IS_UNKNOWN:
+			op = " IS NULL"
+		default:
+			op = " IS NOT NULL"
+		}
+		return &expr{sql: "(" + e.sql + op + ")", t: tBool, name: "?column?", agg: e.agg}, nil
+	case *pg_query.Node_FuncCall:
+		return t.funcCall(x.FuncCall, sc)
+	case *pg_query.Node_SqlvalueFunction:
+		return t.sqlValueFunction(x.SqlvalueFunction)
+	case *pg_query.Node_CoalesceExpr:
+		return t.variadic("coalesce", "coalesce", x.CoalesceExpr.Args, sc)
+	case *pg_query.Node_MinMaxExpr:
+		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_GREATEST {
+			return t.variadic("greatest", "pg_greatest", x.MinMaxExpr.Args, sc)
+		}
+		return t.variadic("least", "pg_least", x.MinMaxExpr.Args, sc)
+	case *pg_query.Node_CaseExpr:
+		return t.caseExpr(x.CaseExpr, sc)
+	case *pg_query.Node_SubLink:
+		return t.subLink(x.SubLink, sc)
+	case *pg_query.Node_RowExpr:
+		var parts []string
+		agg := false
+		for _, a := range x.RowExpr.Args {
+			e, err := t.expr(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, e.sql)
+			agg = agg || e.agg
+		}
+		return &expr{sql: "(" + strings.Join(parts, ", ") + ")", t: tUnknown, name: "row", strength: 1, agg: agg}, nil
+	case *pg_query.Node_CollateClause:
+		cn := nameList(x.CollateClause.Collname)
+		c := cn[len(cn)-1]
+		if c != "default" && c != "C" && c != "POSIX" {
+			return nil, unsupported("collation %q is not supported", c)
+		}
+		return t.expr(x.CollateClause.Arg, sc)
+	case *pg_query.Node_SetToDefault:
+		return nil, t.errAt(x.SetToDefault.Location, pgerr.SyntaxError, "DEFAULT is not allowed in this context")
+	case *pg_query.Node_AArrayExpr:
+		return nil, unsupported("arrays are not supported")
+	case *pg_query.Node_AIndirection:
+		return nil, unsupported("array subscripts and field selection are not supported")
+	case *pg_query.Node_GroupingFunc:
+		return nil, unsupported("GROUPING is not supported")
+	}
+	return nil, unsupported("expression %s is not supported", nodeName(n))
+}
+
+func nodeName(n *pg_query.Node) string {
+	m := n.ProtoReflect()
+	f := m.WhichOneof(m.Descriptor().Oneofs().Get(0))
+	if f == nil {
+		return "?"
+	}
+	return string(f.Name())
+}
+
+func (t *translator) constant(c *pg_query.A_Const) (*expr, error) {
+	if c.Isnull {
+		return &expr{sql: "NULL", unknown: true, null: true, name: "?column?", posHint: t.pos(c.Location)}, nil
+	}
+	switch v := c.Val.(type) {
+	case *pg_query.A_Const_Ival:
+		return &expr{sql: strconv.FormatInt(int64(v.Ival.Ival), 10), t: tInt4, name: "?column?"}, nil
+	case *pg_query.A_Const_Fval:
+		s := v.Fval.Fval
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return &expr{sql: strconv.FormatInt(n, 10), t: tInt8, name: "?column?"}, nil
+			}
+			// Beyond int8: numeric. SQLite reads it as REAL.
+			return &expr{sql: s + ".0", t: tNumeric, name: "?column?"}, nil
+		}
+		if strings.HasPrefix(s, ".") {
+			s = "0" + s
+		}
+		return &expr{sql: s, t: tNumeric, name: "?column?"}, nil
+	case *pg_query.A_Const_Sval:
+		return &expr{sql: quoteString(v.Sval.Sval), unknown: true, lit: v.Sval.Sval, name: "?column?", posHint: t.pos(c.Location)}, nil
+	case *pg_query.A_Const_Boolval:
+		if v.Boolval.Boolval {
+			return &expr{sql: "1", t: tBool, name: "bool", strength: 1}, nil
+		}
+		return &expr{sql: "0", t: tBool, name: "bool", strength: 1}, nil
+	case *pg_query.A_Const_Bsval:
+		return nil, unsupported("bit string literals are not supported")
+	}
+	return nil, unsupported("constant is not supported")
+}
+
+func (t *translator) typeCast(tc *pg_query.TypeCast, sc *scope) (*expr, error) {
+	typ, err := t.typeOf(tc.TypeName)
+	if err != nil {
+		return nil, err
+	}
+	e, err := t.expr(tc.Arg, sc)
+	if err != nil {
+		return nil, err
+	}
+	out, err := t.castSQL(e, typ, true)
+	if err != nil {
+		return nil, err
+	}
+	out.name, out.strength = e.name, e.strength
+	if e.strength <= 1 {
+		out.name, out.strength = typname(typ.oid), 1
+	}
+	// A cast keeps the column identity only in name.
+	out.agg = e.agg
+	return out, nil
+}
+
+func (t *translator) boolExpr(b *pg_query.BoolExpr, sc *scope) (*expr, error) {
+	var parts []string
+	agg := false
+	for _, a := range b.Args {
+		e, err := t.expr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		if e, err = t.coerce(e, tBool); err != nil {
+			return nil, err
+		}
+		parts = append(parts, e.sql)
+		agg = agg || e.agg
+	}
+	switch b.Boolop {
+	case pg_query.BoolExprType_AND_EXPR:
+		return &expr{sql: "(" + strings.Join(parts, " AND ") + ")", t: tBool, name: "?column?", agg: agg}, nil
+	case pg_query.BoolExprType_OR_EXPR:
+		return &expr{sql: "(" + strings.Join(parts, " OR ") + ")", t: tBool, name: "?column?", agg: agg}, nil
+	}
+	return &expr{sql: "(NOT " + parts[0] + ")", t: tBool, name: "?column?", agg: agg}, nil
+}
+
+// binaryOperands translates both sides and resolves untyped ones against
+// the other side.
+func (t *translator) binaryOperands(l, r *pg_query.Node, sc *scope) (*expr, *expr, error) {
+	le, err := t.expr(l, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	re, err := t.expr(r, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t.unify(le, re)
+}
+
+func (t *translator) unify(le, re *expr) (*expr, *expr, error) {
+	var err error
+	lu, ru := le.t.oid == 0, re.t.oid == 0
+	switch {
+	case lu && !ru:
+		le, err = t.coerce(le, re.t)
+	case ru && !lu:
+		re, err = t.coerce(re, le.t)
+	case lu && ru:
+		if le, err = t.coerce(le, tText); err == nil {
+			re, err = t.coerce(re, tText)
+		}
+	}
+	return le, re, err
+}
+
+func promote(a, b pgType) pgType {
+	if numRank(a.oid) >= numRank(b.oid) {
+		return pgType{a.oid, -1}
+	}
+	return pgType{b.oid, -1}
+}
+
+func (t *translator) aExpr(a *pg_query.A_Expr, sc *scope) (*expr, error) {
+	op := ""
+	if len(a.Name) > 0 {
+		op = strNode(a.Name[len(a.Name)-1])
+	}
+	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+		if a.Lexpr == nil {
+			return t.unaryOp(op, a.Rexpr, sc)
+		}
+		return t.binaryOp(op, a, sc)
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		le, re, err := t.binaryOperands(a.Lexpr, a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		o := " IS NOT "
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+			o = " IS "
+		}
+		return &expr{sql: "(" + le.sql + o + re.sql + ")", t: tBool, name: "?column?", agg: le.agg || re.agg}, nil
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		le, re, err := t.binaryOperands(a.Lexpr, a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: "nullif(" + le.sql + ", " + re.sql + ")", t: le.t, name: "nullif", strength: 2, agg: le.agg || re.agg}, nil
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		return t.inList(a, op == "<>", sc)
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		le, re, err := t.binaryOperands(a.Lexpr, a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		ci := "0"
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_ILIKE {
+			ci = "1"
+		}
+		sql := "pg_like(" + le.sql + ", " + re.sql + ", " + ci + ")"
+		if op == "!~~" || op == "!~~*" {
+			sql = "(NOT " + sql + ")"
+		}
+		return &expr{sql: sql, t: tBool, name: "?column?", agg: le.agg || re.agg}, nil
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		le, err := t.expr(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		bounds := a.Rexpr.GetList().GetItems()
+		lo, err := t.expr(bounds[0], sc)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := t.expr(bounds[1], sc)
+		if err != nil {
+			return nil, err
+		}
+		if le, lo, err = t.unify(le, lo); err != nil {
+			return nil, err
+		}
+		if le, hi, err = t.unify(le, hi); err != nil {
+			return nil, err
+		}
+		o := " BETWEEN "
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+			o = " NOT BETWEEN "
+		}
+		return &expr{sql: "(" + le.sql + o + lo.sql + " AND " + hi.sql + ")", t: tBool, name: "?column?", agg: le.agg || lo.agg || hi.agg}, nil
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		arr := a.Rexpr.GetAArrayExpr()
+		if arr == nil {
+			return nil, unsupported("%s with an array value is not supported", map[bool]string{true: "ANY", false: "ALL"}[a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY])
+		}
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY && op == "=" {
+			return t.inItems(a.Lexpr, arr.Elements, false, sc)
+		}
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL && (op == "<>" || op == "!=") {
+			return t.inItems(a.Lexpr, arr.Elements, true, sc)
+		}
+		return nil, unsupported("operator %s with ANY/ALL is not supported", op)
+	case pg_query.A_Expr_Kind_AEXPR_SIMILAR:
+		return nil, unsupported("SIMILAR TO is not supported")
+	}
+	return nil, unsupported("BETWEEN SYMMETRIC is not supported")
+}
+
+func (t *translator) inList(a *pg_query.A_Expr, not bool, sc *scope) (*expr, error) {
+	return t.inItems(a.Lexpr, a.Rexpr.GetList().GetItems(), not, sc)
+}
+
+func (t *translator) inItems(l *pg_query.Node, items []*pg_query.Node, not bool, sc *scope) (*expr, error) {
+	le, err := t.expr(l, sc)
+	if err != nil {
+		return nil, err
+	}
+	var es []*expr
+	for _, it := range items {
+		e, err := t.expr(it, sc)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	if le.t.oid == 0 {
+		for _, e := range es {
+			if e.t.oid != 0 {
+				if le, err = t.coerce(le, e.t); err != nil {
+					return nil, err
+				}
+				break
+			}
+		}
+	}
+	parts := make([]string, len(es))
+	agg := le.agg
+	for i, e := range es {
+		if _, e, err = t.unify(le, e); err != nil {
+			return nil, err
+		}
+		parts[i] = e.sql
+		agg = agg || e.agg
+	}
+	o := " IN ("
+	if not {
+		o = " NOT IN ("
+	}
+	return &expr{sql: "(" + le.sql + o + strings.Join(parts, ", ") + "))", t: tBool, name: "?column?", agg: agg}, nil
+}
+
+func (t *translator) unaryOp(op string, arg *pg_query.Node, sc *scope) (*expr, error) {
+	e, err := t.expr(arg, sc)
+	if err != nil {
+		return nil, err
+	}
+	if e.t.oid == 0 {
+		if e, err = t.coerce(e, tNumeric); err != nil {
+			return nil, err
+		}
+	}
+	switch op {
+	case "-":
+		if isIntType(e.t.oid) {
+			return &expr{sql: "pg_intchk(-" + e.sql + ", " + strconv.Itoa(int(e.t.oid)) + ")", t: e.t, name: "?column?", agg: e.agg}, nil
+		}
+		return &expr{sql: "(-" + e.sql + ")", t: e.t, name: "?column?", agg: e.agg}, nil
+	case "+":
+		return e, nil
+	case "@":
+		return &expr{sql: "abs(" + e.sql + ")", t: e.t, name: "?column?", agg: e.agg}, nil
+	case "~":
+		return &expr{sql: "(~" + e.sql + ")", t: e.t, name: "?column?", agg: e.agg}, nil
+	}
+	return nil, unsupported("prefix operator %s is not supported", op)
+}
+
+func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, error) {
+	le, err := t.expr(a.Lexpr, sc)
+	if err != nil {
+		return nil, err
+	}
+	re, err := t.expr(a.Rexpr, sc)
+	if err != nil {
+		return nil, err
+	}
+	agg := le.agg || re.agg
+	switch op {
+	case "=", "<>", "!=", "<", ">", "<=", ">=":
+		if le, re, err = t.unify(le, re); err != nil {
+			return nil, err
+		}
+		if op == "!=" {
+			op = "<>"
+		}
+		return &expr{sql: "(" + le.sql + " " + op + " " + re.sql + ")", t: tBool, name: "?column?", agg: agg}, nil
+	case "+", "-", "*", "/", "%":
+		if isDateTime(le.t.oid) || isDateTime(re.t.oid) {
+			return nil, unsupported("date/time arithmetic is not supported")
+		}
+		// An untyped literal next to a typed operand takes its type;
+		// two untyped operands are numeric.
+		if le.t.oid == 0 && re.t.oid == 0 {
+			if le, err = t.coerce(le, tInt4); err != nil {
+				return nil, err
+			}
+		}
+		if le, re, err = t.unify(le, re); err != nil {
+			return nil, err
+		}
+		if !isNumericType(le.t.oid) || !isNumericType(re.t.oid) {
+			return nil, t.errAt(a.Location, pgerr.UndefinedFunction, "operator does not exist: %s %s %s", typname(le.t.oid), op, typname(re.t.oid))
+		}
+		rt := promote(le.t, re.t)
+		switch op {
+		case "/", "%":
+			fn := "pg_div("
+			if op == "%" {
+				fn = "pg_mod("
+			}
+			mode := "0"
+			if !isIntType(rt.oid) {
+				mode = "1"
+			}
+			return &expr{sql: fn + le.sql + ", " + re.sql + ", " + mode + ")", t: rt, name: "?column?", agg: agg}, nil
+		}
+		sql := "(" + le.sql + " " + op + " " + re.sql + ")"
+		if isIntType(rt.oid) {
+			sql = "pg_intchk(" + le.sql + " " + op + " " + re.sql + ", " + strconv.Itoa(int(rt.oid)) + ")"
+		}
+		return &expr{sql: sql, t: rt, name: "?column?", agg: agg}, nil
+	case "||":
+		if le.t.oid == 0 {
+			if le, err = t.coerce(le, tText); err != nil {
+				return nil, err
+			}
+		}
+		if re.t.oid == 0 {
+			if re, err = t.coerce(re, tText); err != nil {
+				return nil, err
+			}
+		}
+		ls, rs := t.textSQL(le), t.textSQL(re)
+		return &expr{sql: "(" + ls + " || " + rs + ")", t: tText, name: "?column?", agg: agg}, nil
+	case "~", "!~", "~*", "!~*":
+		if le, err = t.coerce(le, tText); err != nil {
+			return nil, err
+		}
+		if re, err = t.coerce(re, tText); err != nil {
+			return nil, err
+		}
+		ci := "0"
+		if strings.HasSuffix(op, "*") {
+			ci = "1"
+		}
+		sql := "pg_regexp(" + le.sql + ", " + re.sql + ", " + ci + ")"
+		if strings.HasPrefix(op, "!") {
+			sql = "(NOT " + sql + ")"
+		}
+		return &expr{sql: sql, t: tBool, name: "?column?", agg: agg}, nil
+	case "~~", "!~~", "~~*", "!~~*":
+		if le, re, err = t.unify(le, re); err != nil {
+			return nil, err
+		}
+		ci := "0"
+		if strings.HasSuffix(op, "*") {
+			ci = "1"
+		}
+		sql := "pg_like(" + le.sql + ", " + re.sql + ", " + ci + ")"
+		if strings.HasPrefix(op, "!") {
+			sql = "(NOT " + sql + ")"
+		}
+		return &expr{sql: sql, t: tBool, name: "?column?", agg: agg}, nil
+	case "&", "|", "<<", ">>":
+		if le, re, err = t.unify(le, re); err != nil {
+			return nil, err
+		}
+		if !isIntType(le.t.oid) || !isIntType(re.t.oid) {
+			return nil, unsupported("operator %s is not supported for these types", op)
+		}
+		return &expr{sql: "(" + le.sql + " " + op + " " + re.sql + ")", t: promote(le.t, re.t), name: "?column?", agg: agg}, nil
+	}
+	return nil, unsupported("operator %s is not supported", op)
+}
+
+func isDateTime(oid uint32) bool {
+	return oid == OIDDate || oid == OIDTimestamp || oid == OIDTimestamptz || oid == OIDInterval || oid == OIDTime
+}
+
+// textSQL renders e as PostgreSQL's text form where SQLite's differs
+// (booleans, bytea).
+func (t *translator) textSQL(e *expr) string {
+	switch e.t.oid {
+	case OIDBool, OIDBytea, OIDFloat4, OIDFloat8:
+		return "pg_cast(" + e.sql + ", " + strconv.Itoa(int(e.t.oid)) + ", 25, -1, 1)"
+	}
+	return e.sql
+}
+
+func (t *translator) variadic(name, fn string, args []*pg_query.Node, sc *scope) (*expr, error) {
+	var es []*expr
+	var typ pgType
+	agg := false
+	for _, a := range args {
+		e, err := t.expr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		if typ.oid == 0 && e.t.oid != 0 {
+			typ = e.t
+		} else if e.t.oid != 0 && isNumericType(e.t.oid) && isNumericType(typ.oid) {
+			typ = promote(typ, e.t)
+		}
+		es = append(es, e)
+		agg = agg || e.agg
+	}
+	if typ.oid == 0 {
+		typ = tText
+	}
+	parts := make([]string, len(es))
+	for i, e := range es {
+		c, err := t.coerce(e, typ)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = c.sql
+	}
+	sql := fn + "(" + strings.Join(parts, ", ") + ")"
+	if fn == "coalesce" && len(parts) == 1 {
+		sql = parts[0]
+	}
+	return &expr{sql: sql, t: pgType{typ.oid, -1}, name: name, strength: 2, agg: agg}, nil
+}
+
+func (t *translator) caseExpr(c *pg_query.CaseExpr, sc *scope) (*expr, error) {
+	var b strings.Builder
+	b.WriteString("CASE")
+	agg := false
+	var arg *expr
+	if c.Arg != nil {
+		e, err := t.expr(c.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		arg = e
+		agg = e.agg
+	}
+	type when struct{ cond, res *expr }
+	var whens []when
+	var typ pgType
+	for _, w := range c.Args {
+		cw := w.GetCaseWhen()
+		cond, err := t.expr(cw.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if arg != nil {
+			if _, cond, err = t.unify(arg, cond); err != nil {
+				return nil, err
+			}
+		} else if cond, err = t.coerce(cond, tBool); err != nil {
+			return nil, err
+		}
+		res, err := t.expr(cw.Result, sc)
+		if err != nil {
+			return nil, err
+		}
+		if typ.oid == 0 && res.t.oid != 0 {
+			typ = res.t
+		} else if res.t.oid != 0 && isNumericType(res.t.oid) && isNumericType(typ.oid) {
+			typ = promote(typ, res.t)
+		}
+		whens = append(whens, when{cond, res})
+		agg = agg || cond.agg || res.agg
+	}
+	var def *expr
+	if c.Defresult != nil {
+		e, err := t.expr(c.Defresult, sc)
+		if err != nil {
+			return nil, err
+		}
+		if typ.oid == 0 && e.t.oid != 0 {
+			typ = e.t
+		}
+		def = e
+		agg = agg || e.agg
+	}
+	if typ.oid == 0 {
+		typ = tText
+	}
+	if arg != nil {
+		b.WriteString(" " + arg.sql)
+	}
+	for _, w := range whens {
+		res, err := t.coerce(w.res, typ)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(" WHEN " + w.cond.sql + " THEN " + res.sql)
+	}
+	if def != nil {
+		res, err := t.coerce(def, typ)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(" ELSE " + res.sql)
+	}
+	b.WriteString(" END")
+	return &expr{sql: b.String(), t: pgType{typ.oid, -1}, name: "case", strength: 1, agg: agg}, nil
+}
+
+func (t *translator) subLink(s *pg_query.SubLink, sc *scope) (*expr, error) {
+	sel := s.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, unsupported("subquery is not supported")
+	}
+	q, err := t.selectStmt(sel, sc, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch s.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		return &expr{sql: "EXISTS (" + q.sql + ")", t: tBool, name: "exists", strength: 2}, nil
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		if len(q.cols) != 1 {
+			return nil, pgerr.New(pgerr.SyntaxError, "subquery must return only one column")
+		}
+		c := q.cols[0]
+		return &expr{sql: "(" + q.sql + ")", t: c.t, name: c.name, strength: c.strength}, nil
+	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
+		op := "="
+		if len(s.OperName) > 0 {
+			op = strNode(s.OperName[len(s.OperName)-1])
+		}
+		le, err := t.expr(s.Testexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if len(q.cols) == 1 {
+			if le, err = t.coerce(le, q.cols[0].t); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case s.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK && op == "=":
+			return &expr{sql: "(" + le.sql + " IN (" + q.sql + "))", t: tBool, name: "?column?", agg: le.agg}, nil
+		case s.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK && (op == "<>" || op == "!="):
+			return &expr{sql: "(" + le.sql + " NOT IN (" + q.sql + "))", t: tBool, name: "?column?", agg: le.agg}, nil
+		}
+		return nil, unsupported("%s with a subquery and operator %s is not supported", map[bool]string{true: "ANY", false: "ALL"}[s.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK], op)
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		return nil, unsupported("ARRAY(subquery) is not supported")
+	}
+	return nil, unsupported("subquery type is not supported")
+}
+
+func (t *translator) sqlValueFunction(f *pg_query.SQLValueFunction) (*expr, error) {
+	switch f.Op {
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+		s, err := t.extra(ValueTxnTimestamp)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: s, t: tTimestamptz, name: "current_timestamp", strength: 2}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		s, err := t.extra(ValueTxnTimestamp)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: "pg_cast(" + s + ", 1184, 1114, -1, 1)", t: tTimestamp, name: "localtimestamp", strength: 2}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		s, err := t.extra(ValueTxnTimestamp)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: "substr(" + s + ", 1, 10)", t: tDate, name: "current_date", strength: 2}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_USER,
+		pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE, pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER:
+		s, err := t.extra(ValueCurrentUser)
+		if err != nil {
+			return nil, err
+		}
+		name := map[pg_query.SQLValueFunctionOp]string{
+			pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER: "current_user",
+			pg_query.SQLValueFunctionOp_SVFOP_USER:         "current_user",
+			pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE: "current_role",
+			pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER: "session_user",
+		}[f.Op]
+		return &expr{sql: s, t: tName, name: name, strength: 2}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+		s, err := t.extra(ValueDatabase)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: s, t: tName, name: "current_catalog", strength: 2}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+		return &expr{sql: "'public'", t: tName, name: "current_schema", strength: 2}, nil
+	}
+	return nil, unsupported("time without date (CURRENT_TIME, LOCALTIME) is not supported")
+}
+
+// colSQL renders a reference to column name of r.
+func (r *rel) colSQL(name string) string {
+	switch {
+	case r.sqlQual == "-" || (r.sqlQual == "" && r.name == ""):
+		return quoteIdent(name)
+	case r.sqlQual != "":
+		return r.sqlQual + "." + quoteIdent(name)
+	}
+	return quoteIdent(r.name) + "." + quoteIdent(name)
+}

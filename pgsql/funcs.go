@@ -1,0 +1,339 @@
+package pgsql
+
+import (
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/replisql/replisql/pgwire/pgerr"
+)
+
+// Result-type rules for functions.
+const (
+	resText    = iota // text
+	resArg0           // type of the first argument
+	resInt4           // int4
+	resInt8           // int8
+	resFloat8         // float8
+	resNumeric        // numeric
+	resBool           // bool
+	resSumType        // sum(): int8 for int2/int4, numeric for int8/numeric, float8 for floats
+	resAvgType        // avg(): numeric, float8 for floats
+	resNumArg0        // numeric for ints, else arg type (round, trunc)
+)
+
+type funcDef struct {
+	sqlite  string // SQLite function name
+	minArgs int
+	maxArgs int // -1: any
+	result  int
+	agg     bool
+	argType pgType // type untyped arguments get; tUnknown: text
+}
+
+var funcDefs = map[string]funcDef{
+	"count":            {"count", 0, 1, resInt8, true, tUnknown},
+	"sum":              {"sum", 1, 1, resSumType, true, tNumeric},
+	"avg":              {"avg", 1, 1, resAvgType, true, tNumeric},
+	"min":              {"min", 1, 1, resArg0, true, tUnknown},
+	"max":              {"max", 1, 1, resArg0, true, tUnknown},
+	"string_agg":       {"string_agg", 2, 2, resText, true, tText},
+	"bool_and":         {"min", 1, 1, resBool, true, tBool},
+	"bool_or":          {"max", 1, 1, resBool, true, tBool},
+	"every":            {"min", 1, 1, resBool, true, tBool},
+	"length":           {"length", 1, 1, resInt4, false, tText},
+	"char_length":      {"length", 1, 1, resInt4, false, tText},
+	"character_length": {"length", 1, 1, resInt4, false, tText},
+	"octet_length":     {"pg_octet_length", 1, 1, resInt4, false, tText},
+	"lower":            {"lower", 1, 1, resText, false, tText},
+	"upper":            {"upper", 1, 1, resText, false, tText},
+	"substr":           {"substr", 2, 3, resText, false, tText},
+	"substring":        {"substr", 2, 3, resText, false, tText},
+	"replace":          {"replace", 3, 3, resText, false, tText},
+	"btrim":            {"trim", 1, 2, resText, false, tText},
+	"ltrim":            {"ltrim", 1, 2, resText, false, tText},
+	"rtrim":            {"rtrim", 1, 2, resText, false, tText},
+	"strpos":           {"instr", 2, 2, resInt4, false, tText},
+	"position":         {"instr", 2, 2, resInt4, false, tText},
+	"concat":           {"concat", 1, -1, resText, false, tText},
+	"concat_ws":        {"concat_ws", 2, -1, resText, false, tText},
+	"left":             {"pg_left", 2, 2, resText, false, tText},
+	"right":            {"pg_right", 2, 2, resText, false, tText},
+	"repeat":           {"pg_repeat", 2, 2, resText, false, tText},
+	"lpad":             {"pg_lpad", 2, 3, resText, false, tText},
+	"rpad":             {"pg_rpad", 2, 3, resText, false, tText},
+	"md5":              {"pg_md5", 1, 1, resText, false, tText},
+	"abs":              {"abs", 1, 1, resArg0, false, tNumeric},
+	"round":            {"pg_round", 1, 2, resNumArg0, false, tNumeric},
+	"trunc":            {"pg_trunc", 1, 2, resNumArg0, false, tNumeric},
+	"ceil":             {"pg_ceil", 1, 1, resNumArg0, false, tNumeric},
+	"ceiling":          {"pg_ceil", 1, 1, resNumArg0, false, tNumeric},
+	"floor":            {"pg_floor", 1, 1, resNumArg0, false, tNumeric},
+	"mod":              {"pg_mod", 2, 2, resArg0, false, tNumeric},
+	"sqrt":             {"sqrt", 1, 1, resFloat8, false, tFloat8},
+	"power":            {"power", 2, 2, resFloat8, false, tFloat8},
+	"pow":              {"power", 2, 2, resFloat8, false, tFloat8},
+	"exp":              {"exp", 1, 1, resFloat8, false, tFloat8},
+	"ln":               {"ln", 1, 1, resFloat8, false, tFloat8},
+	"sign":             {"sign", 1, 1, resArg0, false, tNumeric},
+	"row_number":       {"row_number", 0, 0, resInt8, false, tUnknown},
+	"rank":             {"rank", 0, 0, resInt8, false, tUnknown},
+	"dense_rank":       {"dense_rank", 0, 0, resInt8, false, tUnknown},
+	"ntile":            {"ntile", 1, 1, resInt4, false, tInt4},
+	"lag":              {"lag", 1, 3, resArg0, false, tUnknown},
+	"lead":             {"lead", 1, 3, resArg0, false, tUnknown},
+	"first_value":      {"first_value", 1, 1, resArg0, false, tUnknown},
+	"last_value":       {"last_value", 1, 1, resArg0, false, tUnknown},
+}
+
+var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "ntile": true,
+	"lag": true, "lead": true, "first_value": true, "last_value": true}
+
+func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
+	names := nameList(f.Funcname)
+	name := names[len(names)-1]
+	if len(names) > 1 && names[0] != "pg_catalog" && names[0] != "public" {
+		return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function %s does not exist", strings.Join(names, "."))
+	}
+	if f.AggFilter != nil {
+		return nil, unsupported("aggregate FILTER is not supported")
+	}
+	if f.AggWithinGroup {
+		return nil, unsupported("WITHIN GROUP is not supported")
+	}
+	if f.FuncVariadic {
+		return nil, unsupported("VARIADIC is not supported")
+	}
+	// Session values and constants.
+	switch name {
+	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
+		if len(f.Args) != 0 {
+			break
+		}
+		v := map[string]SessionValue{"now": ValueTxnTimestamp, "transaction_timestamp": ValueTxnTimestamp,
+			"statement_timestamp": ValueStatementTimestamp, "clock_timestamp": ValueClockTimestamp}[name]
+		s, err := t.extra(v)
+		if err != nil {
+			if t.ddl && v == ValueTxnTimestamp {
+				return &expr{sql: "pg_now()", t: tTimestamptz, name: name, strength: 2}, nil
+			}
+			return nil, err
+		}
+		return &expr{sql: s, t: tTimestamptz, name: name, strength: 2}, nil
+	case "current_database":
+		s, err := t.extra(ValueDatabase)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: s, t: tName, name: name, strength: 2}, nil
+	case "pg_backend_pid":
+		s, err := t.extra(ValueBackendPID)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: s, t: tInt4, name: name, strength: 2}, nil
+	case "current_schema":
+		return &expr{sql: "'public'", t: tName, name: name, strength: 2}, nil
+	case "version":
+		return &expr{sql: "pg_version()", t: tText, name: name, strength: 2}, nil
+	case "current_user", "session_user":
+		s, err := t.extra(ValueCurrentUser)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: s, t: tName, name: name, strength: 2}, nil
+	case "random", "gen_random_uuid", "uuid_generate_v4", "setseed":
+		return nil, unsupported("%s() is not supported yet", name)
+	case "nextval", "currval", "setval", "lastval":
+		return nil, unsupported("sequences are not supported")
+	case "pg_typeof":
+		if len(f.Args) == 1 {
+			e, err := t.expr(f.Args[0], sc)
+			if err != nil {
+				return nil, err
+			}
+			e = t.resolveUnknown(e)
+			return &expr{sql: quoteString(declaredType(pgType{e.t.oid, -1})), t: tText, name: name, strength: 2}, nil
+		}
+	case "generate_series":
+		return nil, unsupported("generate_series in the select list is not supported; use it in FROM")
+	case "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "unnest",
+		"array_length", "array_upper", "array_lower", "array_position", "array_to_string", "cardinality":
+		return nil, unsupported("%s is not supported: arrays are not supported", name)
+	case "date_trunc", "date_part", "extract", "to_char", "to_timestamp", "to_date", "age", "make_date",
+		"make_timestamp", "make_interval", "justify_interval", "date_bin":
+		return nil, unsupported("%s is not supported yet", name)
+	}
+	if strings.HasPrefix(name, "pg_") || strings.HasSuffix(name, "_description") || name == "format_type" ||
+		name == "current_setting" || name == "set_config" || name == "has_table_privilege" ||
+		name == "current_schemas" {
+		return nil, unsupported("function %s is not supported yet", name)
+	}
+	def, ok := funcDefs[name]
+	if !ok {
+		return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function %s does not exist", name)
+	}
+	if f.Over == nil && windowOnly[name] {
+		return nil, t.errAt(f.Location, pgerr.SyntaxError, "window function %s requires an OVER clause", name)
+	}
+	var args []*expr
+	agg := false
+	if f.AggStar {
+		if name != "count" {
+			return nil, t.errAt(f.Location, pgerr.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
+		}
+	} else {
+		for _, a := range f.Args {
+			e, err := t.expr(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, e)
+			agg = agg || e.agg
+		}
+	}
+	if len(args) < def.minArgs || (def.maxArgs >= 0 && len(args) > def.maxArgs) || (name == "count" && !f.AggStar && len(args) != 1) {
+		return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
+	if def.agg && agg && f.Over == nil {
+		return nil, t.errAt(f.Location, pgerr.GroupingError, "aggregate function calls cannot be nested")
+	}
+	parts := make([]string, len(args))
+	for i, e := range args {
+		at := def.argType
+		if at.oid == 0 {
+			at = tText
+		}
+		if i > 0 && (name == "substr" || name == "substring" || name == "left" || name == "right" || name == "repeat" ||
+			name == "lpad" || name == "rpad" || name == "round" || name == "trunc" || name == "ntile" || name == "lag" || name == "lead") {
+			if (name == "lpad" || name == "rpad") && i == 2 {
+				at = tText
+			} else if (name == "lag" || name == "lead") && i == 2 {
+				at = args[0].t
+			} else {
+				at = tInt4
+			}
+		}
+		if e.t.oid == 0 {
+			c, err := t.coerce(e, at)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = c
+			e = c
+		}
+		parts[i] = e.sql
+		if def.argType.oid == OIDText && (e.t.oid == OIDBool || e.t.oid == OIDBytea) && (name == "concat" || name == "concat_ws") {
+			parts[i] = t.textSQL(e)
+		}
+	}
+	var rt pgType
+	switch def.result {
+	case resText:
+		rt = tText
+	case resInt4:
+		rt = tInt4
+	case resInt8:
+		rt = tInt8
+	case resFloat8:
+		rt = tFloat8
+	case resNumeric:
+		rt = tNumeric
+	case resBool:
+		rt = tBool
+	case resArg0:
+		rt = pgType{args[0].t.oid, -1}
+	case resNumArg0:
+		rt = pgType{args[0].t.oid, -1}
+		if isIntType(rt.oid) {
+			rt = tNumeric
+		}
+	case resSumType:
+		switch a := args[0].t.oid; {
+		case a == OIDInt2 || a == OIDInt4:
+			rt = tInt8
+		case a == OIDFloat4 || a == OIDFloat8:
+			rt = pgType{a, -1}
+		case a == OIDNumeric || a == OIDInt8:
+			rt = tNumeric
+		default:
+			return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function sum(%s) does not exist", typname(a))
+		}
+	case resAvgType:
+		switch a := args[0].t.oid; {
+		case a == OIDFloat4 || a == OIDFloat8:
+			rt = tFloat8
+		case isNumericType(a):
+			rt = tNumeric
+		default:
+			return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function avg(%s) does not exist", typname(a))
+		}
+	}
+	var b strings.Builder
+	b.WriteString(def.sqlite + "(")
+	if f.AggDistinct {
+		b.WriteString("DISTINCT ")
+	}
+	if f.AggStar {
+		b.WriteString("*")
+	}
+	b.WriteString(strings.Join(parts, ", "))
+	if len(f.AggOrder) > 0 {
+		ob, err := t.orderBy(f.AggOrder, sc, nil)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(" ORDER BY " + ob)
+	}
+	b.WriteString(")")
+	sql := b.String()
+	if name == "sum" && rt.oid == OIDNumeric {
+		// SQLite's sum() raises on int64 overflow, which PostgreSQL's
+		// numeric sum does not; total() would lose precision. Keep sum().
+		_ = sql
+	}
+	if f.Over != nil {
+		w, err := t.window(f.Over, sc)
+		if err != nil {
+			return nil, err
+		}
+		sql += " OVER " + w
+		return &expr{sql: sql, t: rt, name: name, strength: 2, agg: agg}, nil
+	}
+	return &expr{sql: sql, t: rt, name: name, strength: 2, agg: def.agg || agg}, nil
+}
+
+// frameDefault is PostgreSQL's FRAMEOPTION_DEFAULTS.
+const frameDefault = 0x00001 | 0x00002 | 0x00010 | 0x00200 | 0x00400
+
+func (t *translator) window(w *pg_query.WindowDef, sc *scope) (string, error) {
+	if w.Name != "" || w.Refname != "" {
+		return "", unsupported("named windows are not supported")
+	}
+	if w.FrameOptions != 0 && w.FrameOptions&^0x00010 != frameDefault&^0x00010 && w.FrameOptions != frameDefault {
+		return "", unsupported("window frame clauses are not supported")
+	}
+	var parts []string
+	if len(w.PartitionClause) > 0 {
+		var ps []string
+		for _, p := range w.PartitionClause {
+			e, err := t.expr(p, sc)
+			if err != nil {
+				return "", err
+			}
+			ps = append(ps, e.sql)
+		}
+		parts = append(parts, "PARTITION BY "+strings.Join(ps, ", "))
+	}
+	if len(w.OrderClause) > 0 {
+		ob, err := t.orderBy(w.OrderClause, sc, nil)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, "ORDER BY "+ob)
+	}
+	return "(" + strings.Join(parts, " ") + ")", nil
+}
+
+var _ = strconv.Itoa

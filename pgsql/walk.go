@@ -1,0 +1,66 @@
+package pgsql
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// walk calls fn for every message in the tree under m, depth first; fn
+// returns false to skip a message's children.
+func walk(m protoreflect.Message, fn func(protoreflect.Message) bool) {
+	if !fn(m) {
+		return
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Kind() != protoreflect.MessageKind {
+			return true
+		}
+		switch {
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				walk(l.Get(i).Message(), fn)
+			}
+		case fd.IsMap():
+		default:
+			walk(v.Message(), fn)
+		}
+		return true
+	})
+}
+
+// writeFunctions are functions that change state: a query calling one is
+// not read-only.
+var writeFunctions = map[string]bool{
+	"nextval": true, "setval": true, "set_config": true, "pg_notify": true,
+	"pg_advisory_lock": true, "pg_advisory_xact_lock": true, "pg_try_advisory_lock": true,
+	"pg_try_advisory_xact_lock": true, "pg_advisory_unlock": true, "pg_advisory_unlock_all": true,
+	"pg_advisory_lock_shared": true, "txid_current": true, "pg_current_xact_id": true,
+	"lo_create": true, "lo_import": true, "lo_unlink": true, "lo_creat": true,
+	"pg_terminate_backend": true, "pg_cancel_backend": true, "pg_reload_conf": true,
+}
+
+// readOnlyQuery reports whether a query cannot change data: no
+// data-modifying statement inside (CTEs), no FOR UPDATE/SHARE, no SELECT
+// INTO, no state-changing function.
+func readOnlyQuery(n *pg_query.Node) bool {
+	ro := true
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if !ro {
+			return false
+		}
+		switch x := m.Interface().(type) {
+		case *pg_query.InsertStmt, *pg_query.UpdateStmt, *pg_query.DeleteStmt, *pg_query.MergeStmt,
+			*pg_query.LockingClause, *pg_query.IntoClause:
+			ro = false
+		case *pg_query.FuncCall:
+			if len(x.Funcname) > 0 {
+				if writeFunctions[x.Funcname[len(x.Funcname)-1].GetString_().GetSval()] {
+					ro = false
+				}
+			}
+		}
+		return ro
+	})
+	return ro
+}
