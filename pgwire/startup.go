@@ -37,6 +37,9 @@ const (
 // first ReadyForQuery. It reports whether the connection is ready for
 // queries; otherwise the client has been answered (or has gone).
 func (c *conn) startup() bool {
+	// The deadline first: Shutdown's wake-up deadline, set once we are
+	// marked idle, must not be overwritten.
+	_ = c.nc.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
 	c.mu.Lock()
 	c.idle = true // Shutdown may interrupt the startup
 	c.mu.Unlock()
@@ -45,7 +48,6 @@ func (c *conn) startup() bool {
 		c.idle = false
 		c.mu.Unlock()
 	}()
-	_ = c.nc.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
 
 	params, ok := c.negotiate()
 	if !ok {
