@@ -146,6 +146,18 @@ type Schema interface {
 	Version() uint64
 }
 
+// Catalog is implemented by a Schema that emulates the system catalogs
+// (pg_catalog.*, information_schema.*). Without it, references to them
+// fail with 0A000.
+type Catalog interface {
+	// CatalogRelation resolves a catalog relation (schema is
+	// "pg_catalog" or "information_schema"; name as written). SQL is how
+	// SQLite references it (e.g. `"pgcat"."pg_class"` in an attached
+	// database, or a parenthesized subquery); Columns describe it, in
+	// order.
+	CatalogRelation(schema, name string) (sql string, cols []Column, ok bool)
+}
+
 // Table describes one table of the user's database.
 type Table struct {
 	Name    string

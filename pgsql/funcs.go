@@ -304,14 +304,15 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	return &expr{sql: sql, t: rt, name: name, strength: 2, agg: def.agg || agg}, nil
 }
 
-// frameDefault is PostgreSQL's FRAMEOPTION_DEFAULTS.
-const frameDefault = 0x00001 | 0x00002 | 0x00010 | 0x00200 | 0x00400
+// frameNonDefault is PostgreSQL's FRAMEOPTION_NONDEFAULT: a frame clause
+// was given.
+const frameNonDefault = 0x00001
 
 func (t *translator) window(w *pg_query.WindowDef, sc *scope) (string, error) {
 	if w.Name != "" || w.Refname != "" {
 		return "", unsupported("named windows are not supported")
 	}
-	if w.FrameOptions != 0 && w.FrameOptions&^0x00010 != frameDefault&^0x00010 && w.FrameOptions != frameDefault {
+	if w.FrameOptions&frameNonDefault != 0 {
 		return "", unsupported("window frame clauses are not supported")
 	}
 	var parts []string

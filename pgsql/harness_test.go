@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -122,6 +123,12 @@ func formatValue(v any) string {
 		return x
 	case []byte:
 		return `\x` + hex.EncodeToString(x)
+	case time.Time:
+		// modernc returns columns declared "date" as time.Time.
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return FormatTimestamptz(x)
 	}
 	return fmt.Sprint(v)
 }

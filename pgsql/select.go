@@ -700,6 +700,23 @@ func (t *translator) catalogRelation(rv *pg_query.RangeVar) (string, []*rel, err
 	if schema == "" {
 		schema = "pg_catalog"
 	}
+	if c, ok := t.schema.(Catalog); ok {
+		if src, cols, ok := c.CatalogRelation(schema, rv.Relname); ok {
+			r := &rel{name: rv.Relname}
+			for i, cc := range cols {
+				r.cols = append(r.cols, col{name: cc.Name, t: pgType{cc.TypeOID, cc.TypeMod}, tableOID: cc.TableOID, attnum: int16(i + 1)})
+			}
+			sql := src
+			if rv.Alias != nil {
+				r.name = rv.Alias.Aliasname
+				if len(rv.Alias.Colnames) > 0 {
+					return "", nil, unsupported("column aliases on a system catalog are not supported")
+				}
+			}
+			return sql + " AS " + quoteIdent(r.name), []*rel{r}, nil
+		}
+		return "", nil, t.errAt(rv.Location, pgerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, rv.Relname)
+	}
 	return "", nil, unsupported("system catalog %s.%s is not supported yet", schema, rv.Relname)
 }
 
@@ -858,6 +875,7 @@ func (t *translator) rangeFunction(rf *pg_query.RangeFunction, sc *scope) (strin
 			if c.GetIval().Ival == 0 {
 				return "", nil, pgerr.New(pgerr.InvalidParameterValue, "step size cannot equal zero")
 			}
+			neg = c.GetIval().Ival < 0
 		} else if ae := fc.Args[2].GetAExpr(); ae != nil && ae.Lexpr == nil && strNode(ae.Name[0]) == "-" {
 			neg = true
 		} else if c == nil {
