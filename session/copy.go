@@ -111,6 +111,7 @@ func (s *Session) copyFrom(ctx context.Context, cp *pgsql.CopyStmt, opts pgwire.
 		if _, err := conn.Exec(ctx, insert, row...); err != nil {
 			return copyError(err, cp.Table, n+1)
 		}
+		conn.Log(insert, row)
 		n++
 	}
 	return w.Complete("COPY " + strconv.FormatInt(n, 10))

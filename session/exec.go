@@ -116,18 +116,29 @@ func (p *portal) start(ctx context.Context) error {
 	last := len(p.plan.SQL) - 1
 	for i, q := range p.plan.SQL {
 		if i == last && p.plan.Columns != nil {
-			rows, err := c.Query(ctx, q, args[:countParams(q, len(args))]...)
+			rows, err := c.Query(ctx, q, args...)
 			if err != nil {
 				p.release()
 				return err
 			}
+			if !p.st.ReadOnly {
+				// Complete the statement's changes before logging it.
+				if err := rows.Buffer(); err != nil {
+					p.release()
+					return err
+				}
+				c.Log(q, args)
+			}
 			p.rows = rows
 			return nil
 		}
-		n, err := c.Exec(ctx, q, args[:countParams(q, len(args))]...)
+		n, err := c.Exec(ctx, q, args...)
 		if err != nil {
 			p.release()
 			return err
+		}
+		if !p.st.ReadOnly {
+			c.Log(q, args)
 		}
 		p.count = n
 	}
@@ -168,11 +179,6 @@ func (p *portal) close() {
 	p.release()
 	p.closed = true
 }
-
-// countParams returns how many of args a SQLite statement takes: all of
-// them. SQLite fails on too many, so plans only ever reference ?1..?n
-// with n = len(args); the function exists to make that assumption visible.
-func countParams(_ string, n int) int { return n }
 
 // extraArgs computes the session values a plan binds after the client's
 // arguments.

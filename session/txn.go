@@ -9,6 +9,7 @@ import (
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/store"
+	"github.com/replisql/replisql/wal"
 )
 
 // begin opens a transaction block.
@@ -48,9 +49,10 @@ func (s *Session) startTx() {
 // commit is true, and gives its connection back.
 func (s *Session) endTx(ctx context.Context, commit bool) error {
 	var err error
+	var lsn wal.LSN
 	if c := s.tx.conn; c != nil {
 		if commit {
-			err = c.Commit(ctx)
+			lsn, err = c.Commit(ctx)
 		} else {
 			err = c.Rollback(context.Background())
 		}
@@ -69,10 +71,16 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 			delete(s.cursors, name)
 		}
 	}
+	level := s.params.values["synchronous_commit"]
 	if s.tx.block || s.params.session != nil {
 		s.params.endTx()
 	}
 	s.tx = tx{}
+	if err == nil && lsn != 0 && level != "off" {
+		// The writer is already back in the store: the next transaction
+		// runs while this one waits for the fsync that covers it.
+		err = s.eng.store.WaitDurable(ctx, lsn)
+	}
 	return err
 }
 
@@ -122,31 +130,40 @@ func (s *Session) savepoint(ctx context.Context, t *pgsql.TxnStmt, w pgwire.Resu
 	quoted := quoteIdent(name)
 	switch t.Op {
 	case pgsql.TxnSavepoint:
-		if s.tx.conn != nil {
-			if _, err := s.tx.conn.Exec(ctx, "SAVEPOINT "+quoted); err != nil {
-				return err
-			}
+		if err := s.logged(ctx, "SAVEPOINT "+quoted); err != nil {
+			return err
 		}
 		s.tx.savepoints = append(s.tx.savepoints, name)
 		return w.Complete("SAVEPOINT")
 	case pgsql.TxnRelease:
-		if s.tx.conn != nil {
-			if _, err := s.tx.conn.Exec(ctx, "RELEASE "+quoted); err != nil {
-				return err
-			}
+		if err := s.logged(ctx, "RELEASE "+quoted); err != nil {
+			return err
 		}
 		s.tx.savepoints = s.tx.savepoints[:at]
 		return w.Complete("RELEASE")
 	default: // TxnRollbackTo
-		if s.tx.conn != nil {
-			if _, err := s.tx.conn.Exec(ctx, "ROLLBACK TO "+quoted); err != nil {
-				return err
-			}
+		if err := s.logged(ctx, "ROLLBACK TO "+quoted); err != nil {
+			return err
 		}
 		s.tx.savepoints = s.tx.savepoints[:at+1]
 		s.tx.failed = false
 		return w.Complete("ROLLBACK")
 	}
+}
+
+// logged runs a savepoint statement on the transaction's connection, if
+// it holds one, and logs it so that replay undoes exactly what this
+// transaction undid.
+func (s *Session) logged(ctx context.Context, q string) error {
+	c := s.tx.conn
+	if c == nil {
+		return nil
+	}
+	if _, err := c.Exec(ctx, q); err != nil {
+		return err
+	}
+	c.Log(q, nil)
+	return nil
 }
 
 // writer returns the writer connection for a statement that writes,
@@ -178,11 +195,14 @@ func (s *Session) writer(ctx context.Context, verb string) (*store.Conn, error) 
 		s.eng.store.Release(c)
 		return nil, err
 	}
+	c.SetStart(s.tx.start)
 	s.tx.conn = c
 	for _, sp := range s.tx.savepoints {
-		if _, err := c.Exec(ctx, "SAVEPOINT "+quoteIdent(sp)); err != nil {
+		q := "SAVEPOINT " + quoteIdent(sp)
+		if _, err := c.Exec(ctx, q); err != nil {
 			return nil, err
 		}
+		c.Log(q, nil)
 	}
 	return c, nil
 }

@@ -4,14 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
+
+	"github.com/replisql/replisql/wal"
 )
 
 // Conn is one SQLite connection with its prepared-statement cache. A Conn
 // is used by one goroutine at a time: whoever took it from the Store.
 type Conn struct {
 	conn   *sql.Conn
+	store  *Store
 	writer bool
 	inTx   bool
+	// The open transaction's WAL record (writer only): nil until the first
+	// logged statement. recBuf is kept for reuse.
+	rec    []byte
+	recBuf []byte
+	start  time.Time
 	ddl    bool // the open transaction changed the schema
 	stmts  map[string]*sql.Stmt
 }
@@ -21,8 +30,8 @@ type Conn struct {
 // that many distinct statements gains nothing from caching them).
 const maxCachedStmts = 512
 
-func newConn(c *sql.Conn, writer bool) *Conn {
-	return &Conn{conn: c, writer: writer, stmts: make(map[string]*sql.Stmt)}
+func newConn(s *Store, c *sql.Conn, writer bool) *Conn {
+	return &Conn{conn: c, store: s, writer: writer, stmts: make(map[string]*sql.Stmt)}
 }
 
 // IsWriter reports whether this is the writer connection.
@@ -130,20 +139,29 @@ func (c *Conn) Begin(ctx context.Context) error {
 	return nil
 }
 
-// Commit commits the open transaction.
-func (c *Conn) Commit(ctx context.Context) error {
+// Commit commits the open transaction. On the writer, a transaction that
+// logged statements is appended to the WAL first; Commit returns the
+// record's end LSN, which the caller passes to Store.WaitDurable before it
+// acknowledges the commit (0 when nothing was logged).
+func (c *Conn) Commit(ctx context.Context) (wal.LSN, error) {
 	if !c.inTx {
-		return nil
+		return 0, nil
 	}
-	_, err := c.Exec(ctx, "COMMIT")
+	var lsn wal.LSN
+	var err error
+	if c.writer {
+		lsn, err = c.commitLogged(ctx, c.store)
+	} else {
+		_, err = c.Exec(ctx, "COMMIT")
+	}
 	if err != nil {
 		// A failed COMMIT in SQLite may leave the transaction open.
 		c.Rollback(context.Background())
-		return err
+		return 0, err
 	}
 	c.inTx = false
 	c.ddl = false
-	return nil
+	return lsn, nil
 }
 
 // Rollback rolls back the open transaction, if any.
@@ -152,6 +170,7 @@ func (c *Conn) Rollback(ctx context.Context) error {
 		return nil
 	}
 	c.inTx = false
+	c.rec = nil
 	if c.ddl {
 		c.ddl = false
 		c.dropStmts()
@@ -174,6 +193,27 @@ type Rows struct {
 	names []string
 	vals  []any
 	ptrs  []any
+	// buf holds the rows read ahead by Buffer.
+	buf      [][]any
+	buffered bool
+}
+
+// Buffer reads every row now and releases SQLite's statement; Next then
+// returns the buffered rows. A DML statement with RETURNING is buffered so
+// that its changes are complete (and any error is known) before it is
+// logged, whatever the client does with the rows.
+func (r *Rows) Buffer() error {
+	for r.rows.Next() {
+		if err := r.rows.Scan(r.ptrs...); err != nil {
+			r.rows.Close()
+			return MapError(err)
+		}
+		r.buf = append(r.buf, append([]any(nil), r.vals...))
+	}
+	err := r.rows.Err()
+	r.rows.Close()
+	r.buffered = true
+	return MapError(err)
 }
 
 // Columns are SQLite's names of the result columns.
@@ -182,6 +222,14 @@ func (r *Rows) Columns() []string { return r.names }
 // Next returns the next row, or nil at the end. The slice is reused by
 // the next call.
 func (r *Rows) Next() ([]any, error) {
+	if r.buffered {
+		if len(r.buf) == 0 {
+			return nil, nil
+		}
+		row := r.buf[0]
+		r.buf = r.buf[1:]
+		return row, nil
+	}
 	if !r.rows.Next() {
 		if err := r.rows.Err(); err != nil {
 			return nil, MapError(err)

@@ -13,28 +13,41 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/wal"
 )
 
 // Options configure a Store.
 type Options struct {
-	// Dir is the node's data directory; the database is Dir/db.sqlite.
+	// Dir is the node's data directory: the database is Dir/db.sqlite, the
+	// WAL Dir/wal, snapshots Dir/snapshots.
 	Dir string
 	// Readers is the number of reader connections (default 4).
 	Readers int
 	// WriteWait bounds how long Writer waits for the writer connection
 	// when the caller's context has no earlier deadline (default 10s).
 	WriteWait time.Duration
-	// Synchronous is SQLite's synchronous pragma for the writer: "FULL"
-	// (default) or "NORMAL". With a WAL of our own in front, NORMAL is
-	// enough; until then FULL keeps commits durable.
-	Synchronous string
-	Logger      zerolog.Logger
+	// Term is the leader term written into every WAL record (default 1).
+	Term uint64
+	// NoWAL runs without the statement WAL (SQLite alone, synchronous
+	// FULL): for tools and tests only.
+	NoWAL bool
+	// WALNoSync skips fsyncs of the WAL: for tests only, it voids
+	// durability.
+	WALNoSync bool
+	// WALWriterDelay is how often the WAL is fsynced in the background,
+	// bounding what synchronous_commit = off may lose (default 200ms).
+	WALWriterDelay time.Duration
+	// SnapshotsKept is how many snapshots are retained (default 2); the WAL
+	// before the oldest kept snapshot is purged.
+	SnapshotsKept int
+	Logger        zerolog.Logger
 }
 
-// Store is one node's SQLite database.
+// Store is one node's SQLite database and its statement WAL.
 type Store struct {
 	path   string
 	opts   Options
@@ -50,12 +63,23 @@ type Store struct {
 	schemaVersion atomic.Uint64 // bumped by InvalidateSchema
 	schema        atomic.Pointer[Schema]
 	schemaMu      sync.Mutex // serializes schema loads
+
+	wal     *wal.WAL
+	applied atomic.Uint64         // end LSN of the last applied record
+	failed  atomic.Pointer[error] // set when writes must stop
+	snapMu  sync.Mutex            // serializes snapshots
+
+	stop context.CancelFunc
+	bg   errgroup.Group
 }
 
 // DBFile is the database's file name inside the data directory.
 const DBFile = "db.sqlite"
 
-// Open opens (creating if needed) the database in opts.Dir.
+// Open opens (creating if needed) the node's database and WAL in opts.Dir
+// and recovers: records past the LSN stored in SQLite are replayed, and a
+// database that is ahead of the durable WAL is rebuilt from the latest
+// snapshot and the WAL.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Readers <= 0 {
 		opts.Readers = 4
@@ -63,24 +87,62 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.WriteWait <= 0 {
 		opts.WriteWait = 10 * time.Second
 	}
-	if opts.Synchronous == "" {
-		opts.Synchronous = "FULL"
+	if opts.Term == 0 {
+		opts.Term = 1
+	}
+	if opts.WALWriterDelay <= 0 {
+		opts.WALWriterDelay = 200 * time.Millisecond
+	}
+	if opts.SnapshotsKept <= 0 {
+		opts.SnapshotsKept = 2
 	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	path := filepath.Join(opts.Dir, DBFile)
 	s := &Store{
-		path:    path,
+		path:    filepath.Join(opts.Dir, DBFile),
 		opts:    opts,
-		log:     opts.Logger,
+		log:     opts.Logger.With().Str("component", "store").Logger(),
 		writer:  make(chan *Conn, 1),
 		readers: make(chan *Conn, opts.Readers),
 	}
+	if !opts.NoWAL {
+		w, err := wal.Open(wal.Options{Dir: filepath.Join(opts.Dir, "wal"), Logger: opts.Logger, NoSync: opts.WALNoSync})
+		if err != nil {
+			return nil, fmt.Errorf("open WAL: %w", err)
+		}
+		s.wal = w
+	}
+	if err := s.openSQLite(ctx); err != nil {
+		s.closeWAL()
+		return nil, err
+	}
+	if s.wal != nil {
+		if err := s.recover(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("recover: %w", err)
+		}
+		bctx, cancel := context.WithCancel(context.Background())
+		s.stop = cancel
+		s.bg.Go(func() error { return s.flushLoop(bctx, opts.WALWriterDelay) })
+	}
+	s.log.Info().Str("path", s.path).Int("readers", opts.Readers).Stringer("applied_lsn", s.AppliedLSN()).Msg("database open")
+	return s, nil
+}
+
+// openSQLite opens the writer and the reader pool.
+func (s *Store) openSQLite(ctx context.Context) error {
+	// With the statement WAL in front, SQLite need not fsync every commit:
+	// NORMAL keeps the file consistent, and what a power loss takes from
+	// SQLite is replayed from the WAL. Without it, FULL.
+	sync := "NORMAL"
+	if s.wal == nil {
+		sync = "FULL"
+	}
 	var err error
-	s.wdb, err = sql.Open("sqlite", dsn(path, false, opts.Synchronous))
+	s.wdb, err = sql.Open("sqlite", dsn(s.path, false, sync))
 	if err != nil {
-		return nil, fmt.Errorf("open writer: %w", err)
+		return fmt.Errorf("open writer: %w", err)
 	}
 	s.wdb.SetMaxOpenConns(1)
 	s.wdb.SetMaxIdleConns(1)
@@ -89,26 +151,25 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	wc, err := s.wdb.Conn(ctx)
 	if err != nil {
 		s.wdb.Close()
-		return nil, fmt.Errorf("open writer: %w", err)
+		return fmt.Errorf("open writer: %w", err)
 	}
-	w := newConn(wc, true)
+	w := newConn(s, wc, true)
 	if _, err := wc.ExecContext(ctx, metaDDL); err != nil {
 		w.close()
 		s.wdb.Close()
-		return nil, fmt.Errorf("create meta table: %w", err)
+		return fmt.Errorf("create meta table: %w", err)
 	}
 	s.writer <- w
-	s.rdb, err = sql.Open("sqlite", dsn(path, true, "NORMAL"))
+	s.rdb, err = sql.Open("sqlite", dsn(s.path, true, "NORMAL"))
 	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("open readers: %w", err)
+		s.closeSQLite()
+		return fmt.Errorf("open readers: %w", err)
 	}
-	s.rdb.SetMaxOpenConns(opts.Readers)
-	s.rdb.SetMaxIdleConns(opts.Readers)
+	s.rdb.SetMaxOpenConns(s.opts.Readers)
+	s.rdb.SetMaxIdleConns(s.opts.Readers)
 	s.rdb.SetConnMaxLifetime(0)
 	s.rdb.SetConnMaxIdleTime(0)
-	s.log.Info().Str("path", path).Int("readers", opts.Readers).Msg("database open")
-	return s, nil
+	return nil
 }
 
 const metaDDL = `CREATE TABLE IF NOT EXISTS replisql_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID`
@@ -177,7 +238,7 @@ func (s *Store) Reader(ctx context.Context) (*Conn, error) {
 			s.rmu.Unlock()
 			return nil, MapError(err)
 		}
-		return newConn(sc, false), nil
+		return newConn(s, sc, false), nil
 	}
 	s.rmu.Unlock()
 	select {
@@ -205,9 +266,35 @@ func (s *Store) Release(c *Conn) {
 
 var errClosed = pgerr.Fatal(pgerr.AdminShutdown, "terminating connection due to administrator command")
 
-// Close closes every connection. Connections still out are closed by
-// database/sql when they come back.
+// Close stops background work, checkpoints and closes SQLite, and closes
+// the WAL (after a final fsync).
 func (s *Store) Close() error {
+	var errs []error
+	if s.stop != nil {
+		s.stop()
+		errs = append(errs, s.bg.Wait())
+	}
+	errs = append(errs, s.closeSQLite())
+	if s.wal != nil {
+		if end := s.wal.EndLSN(); end > s.wal.FlushedLSN() {
+			errs = append(errs, s.wal.Sync(context.Background(), end))
+		}
+	}
+	errs = append(errs, s.closeWAL())
+	s.log.Info().Str("path", s.path).Msg("database closed")
+	return errors.Join(errs...)
+}
+
+func (s *Store) closeWAL() error {
+	if s.wal == nil {
+		return nil
+	}
+	return s.wal.Close()
+}
+
+// closeSQLite closes every connection. Connections still out are closed
+// by database/sql when they come back.
+func (s *Store) closeSQLite() error {
 	var errs []error
 	if s.rdb != nil {
 	drain:
@@ -219,7 +306,14 @@ func (s *Store) Close() error {
 				break drain
 			}
 		}
+		s.rmu.Lock()
+		s.rOpen = 0
+		s.rmu.Unlock()
 		errs = append(errs, s.rdb.Close())
+		s.rdb = nil
+	}
+	if s.wdb == nil {
+		return errors.Join(errs...)
 	}
 	select {
 	case c := <-s.writer:
@@ -231,6 +325,6 @@ func (s *Store) Close() error {
 		errs = append(errs, errors.New("store: writer still busy at close"))
 	}
 	errs = append(errs, s.wdb.Close())
-	s.log.Info().Str("path", s.path).Msg("database closed")
+	s.wdb = nil
 	return errors.Join(errs...)
 }

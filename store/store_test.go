@@ -102,7 +102,7 @@ func TestReadersDoNotWaitForWriter(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if err := w.Commit(ctx); err != nil {
+	if _, err := w.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s.Release(w)
