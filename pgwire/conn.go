@@ -56,6 +56,9 @@ type conn struct {
 	// broken is the first error writing to the client; nothing is sent
 	// after it.
 	broken error
+	// syncLost says the client sent a message it should not have in the
+	// middle of COPY: after that statement's error the connection ends.
+	syncLost bool
 
 	baseCtx    context.Context
 	baseCancel context.CancelCauseFunc

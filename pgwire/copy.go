@@ -156,7 +156,10 @@ func (r *copyInReader) next() {
 	case 'X':
 		r.err = &connLostError{err: io.EOF}
 	default:
+		// As in PostgreSQL: this statement fails, and then the connection,
+		// since what the client sends next cannot be trusted.
 		r.err = pgerr.New(pgerr.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", typ)
+		r.c.syncLost = true
 	}
 }
 

@@ -28,6 +28,9 @@ func (c *conn) sendError(err error) (fatal bool) {
 		return true
 	}
 	fatal = c.appendError(err)
+	if !fatal && c.syncLost {
+		fatal = c.appendError(pgerr.Fatal(pgerr.ProtocolViolation, "terminating connection because protocol synchronization was lost"))
+	}
 	if c.flush() != nil {
 		return true
 	}

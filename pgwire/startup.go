@@ -293,8 +293,10 @@ func (c *conn) parseStartupMessage(pkt []byte) (map[string]string, bool) {
 	params["user"], params["database"] = user, db
 	if minor > 0 || len(unrecognized) > 0 {
 		// We speak 3.0 only; tell a 3.x client so, and which _pq_ options
-		// we ignore, then go on in 3.0.
-		msg := &pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unrecognized}
+		// we ignore, then go on in 3.0. Like PostgreSQL, send the whole
+		// version number (196608 = 3.0): libpq reads it so, and pgx ORs
+		// the minor into 3.0 either way.
+		msg := &pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: pgproto3.ProtocolVersion30, UnrecognizedOptions: unrecognized}
 		c.wbuf, _ = msg.Encode(c.wbuf)
 	}
 	if c.srv.shutting.Load() {
