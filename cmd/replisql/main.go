@@ -2,6 +2,8 @@
 //
 //	replisql serve --data-dir DIR --listen 127.0.0.1:5433
 //	replisql user add --users-file FILE --name NAME [--method scram-sha-256]
+//	replisql wal dump --data-dir DIR
+//	replisql checksum --data-dir DIR
 //	replisql version
 //
 // Every flag of serve has an environment equivalent: --data-dir is
@@ -44,6 +46,8 @@ const usage = `usage: replisql <command> [flags]
 commands:
   serve      run a node (replisql serve -h for flags)
   user add   add or replace a user in a users file
+  wal dump   print a node's WAL records and their statements
+  checksum   print a per-table content hash of a node's database
   version    print the version
 `
 
@@ -57,6 +61,10 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, args[1:])
 	case "user":
 		return userCommand(args[1:])
+	case "wal":
+		return walCommand(args[1:])
+	case "checksum":
+		return checksumCommand(ctx, args[1:])
 	case "version", "--version", "-v":
 		fmt.Printf("replisql %s (PostgreSQL %s compatible)\n", version, pgVersion)
 		return nil
