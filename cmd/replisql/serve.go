@@ -17,6 +17,7 @@ import (
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/session"
 	"github.com/replisql/replisql/store"
+	"github.com/replisql/replisql/wal"
 )
 
 type serveConfig struct {
@@ -32,6 +33,9 @@ type serveConfig struct {
 	readers         int
 	writeWait       time.Duration
 	shutdownTimeout time.Duration
+	syncCommit      string
+	snapshotEvery   time.Duration
+	snapshotsKept   int
 	logLevel        string
 	logFormat       string
 	pprof           string
@@ -51,6 +55,9 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.IntVar(&c.readers, "readers", 4, "SQLite reader connections")
 	fs.DurationVar(&c.writeWait, "write-wait", 10*time.Second, "how long a write waits for the database's write lock before failing with 55P03")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may take to finish")
+	fs.StringVar(&c.syncCommit, "synchronous-commit", "on", "default synchronous_commit: off, local, remote_write, on, remote_apply (sessions may SET it)")
+	fs.DurationVar(&c.snapshotEvery, "snapshot-interval", 15*time.Minute, "take a snapshot this often when the database changed (0: never); the WAL before the oldest kept snapshot is purged")
+	fs.IntVar(&c.snapshotsKept, "snapshots-kept", 2, "snapshots to keep")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), json, text")
 	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060)")
@@ -87,7 +94,12 @@ func serve(ctx context.Context, args []string) error {
 		return usageError{"--tls-required needs --tls-cert and --tls-key"}
 	}
 
-	st, err := store.Open(ctx, store.Options{Dir: c.dataDir, Readers: c.readers, WriteWait: c.writeWait, Logger: log})
+	switch c.syncCommit {
+	case "off", "local", "remote_write", "on", "remote_apply":
+	default:
+		return usageError{fmt.Sprintf("bad --synchronous-commit %q", c.syncCommit)}
+	}
+	st, err := store.Open(ctx, store.Options{Dir: c.dataDir, Readers: c.readers, WriteWait: c.writeWait, SnapshotsKept: c.snapshotsKept, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -96,7 +108,12 @@ func serve(ctx context.Context, args []string) error {
 			log.Error().Err(err).Msg("close database")
 		}
 	}()
-	wire.Handler = session.NewEngine(session.Config{ServerVersion: pgVersion, Database: c.database, Logger: log}, st)
+	wire.Handler = session.NewEngine(session.Config{
+		ServerVersion: pgVersion,
+		Database:      c.database,
+		Defaults:      map[string]string{"synchronous_commit": c.syncCommit},
+		Logger:        log,
+	}, st)
 	srv, err := pgwire.NewServer(wire)
 	if err != nil {
 		return err
@@ -107,6 +124,9 @@ func serve(ctx context.Context, args []string) error {
 	}
 	if c.pprof != "" {
 		go servePprof(c.pprof, log.Error)
+	}
+	if c.snapshotEvery > 0 {
+		go snapshotLoop(ctx, st, c.snapshotEvery, log)
 	}
 	log.Info().Str("listen", ln.Addr().String()).Str("data_dir", c.dataDir).Str("database", c.database).
 		Str("auth", string(auth.Default)).Bool("tls", wire.TLS != nil).Str("version", version).Msg("ready to accept connections")
@@ -185,5 +205,34 @@ func servePprof(addr string, logErr func() *zerolog.Event) {
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	if err := srv.ListenAndServe(); err != nil {
 		logErr().Err(err).Str("addr", addr).Msg("pprof server")
+	}
+}
+
+// snapshotLoop takes a snapshot every interval when the database changed
+// since the last one.
+func snapshotLoop(ctx context.Context, st *store.Store, every time.Duration, log zerolog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var last wal.LSN
+	if snaps, err := st.Snapshots(); err == nil && len(snaps) > 0 {
+		last = snaps[len(snaps)-1].LSN
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if st.AppliedLSN() == last {
+			continue
+		}
+		info, err := st.Snapshot(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error().Err(err).Msg("snapshot")
+			}
+			continue
+		}
+		last = info.LSN
 	}
 }
