@@ -275,3 +275,61 @@ func TestStartupTimeout(t *testing.T) {
 		t.Fatalf("%d connections", n)
 	}
 }
+
+// TestLiveConnectionCap: past 2 × MaxConnections + 10 live connections
+// (even ones still in startup), a new one is refused at once.
+func TestLiveConnectionCap(t *testing.T) {
+	srv, addr, _ := runServer(t, Config{MaxConnections: 1})
+	var idle []net.Conn
+	defer func() {
+		for _, nc := range idle {
+			nc.Close()
+		}
+	}()
+	for range srv.maxLiveConns() {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, nc)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.ConnCount() < srv.maxLiveConns() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d live connections", srv.ConnCount())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	msg, err := pgproto3.NewFrontend(nc, nc).Receive()
+	if e, ok := msg.(*pgproto3.ErrorResponse); err != nil || !ok || e.Code != string(pgerr.TooManyConnections) {
+		t.Fatalf("got %#v, %v", msg, err)
+	}
+}
+
+// TestClientGoneMidResult: a client that leaves while rows stream does
+// not keep the connection (or the server) busy.
+func TestClientGoneMidResult(t *testing.T) {
+	srv, addr, _ := runServer(t, Config{})
+	nc, fe := rawLogin(t, addr)
+	fe.Send(&pgproto3.Query{String: "select series 10000000"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fe.Receive(); err != nil { // the RowDescription: rows are flowing
+		t.Fatal(err)
+	}
+	nc.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.ConnCount() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection outlived its client")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
