@@ -324,6 +324,13 @@ func (t *translator) defaultExpr(n *pg_query.Node, typ pgType) (string, error) {
 			return "", unsupported("DEFAULT now() is only supported for timestamp with time zone columns")
 		}
 	}
+	if v, src, ok := constValue(n); ok {
+		cv, err := convertValue(v, src, typ, false)
+		if err != nil {
+			return "", err
+		}
+		return literalSQL(cv)
+	}
 	e, err := t.expr(n, &scope{})
 	if err != nil {
 		return "", err
@@ -794,4 +801,55 @@ func (t *translator) vacuumStmt(s *pg_query.VacuumStmt) (*Plan, error) {
 		sqls = append(sqls, "ANALYZE")
 	}
 	return t.finish(sqls, nil)
+}
+
+// constValue evaluates a constant expression (a literal, a negated
+// number, or a cast of one) for folding into DEFAULT.
+func constValue(n *pg_query.Node) (any, uint32, bool) {
+	if c := n.GetAConst(); c != nil {
+		if c.Isnull {
+			return nil, OIDUnknown, true
+		}
+		switch v := c.Val.(type) {
+		case *pg_query.A_Const_Ival:
+			return int64(v.Ival.Ival), OIDInt4, true
+		case *pg_query.A_Const_Fval:
+			x, err := toNumeric(v.Fval.Fval, -1)
+			return x, OIDNumeric, err == nil
+		case *pg_query.A_Const_Sval:
+			return v.Sval.Sval, OIDUnknown, true
+		case *pg_query.A_Const_Boolval:
+			return boolInt(v.Boolval.Boolval), OIDBool, true
+		}
+		return nil, 0, false
+	}
+	if tc := n.GetTypeCast(); tc != nil {
+		v, src, ok := constValue(tc.Arg)
+		if !ok {
+			return nil, 0, false
+		}
+		t := &translator{}
+		typ, err := t.typeOf(tc.TypeName)
+		if err != nil {
+			return nil, 0, false
+		}
+		cv, err := convertValue(v, src, typ, true)
+		if err != nil {
+			return nil, 0, false
+		}
+		return cv, typ.oid, true
+	}
+	if ae := n.GetAExpr(); ae != nil && ae.Lexpr == nil && len(ae.Name) == 1 && strNode(ae.Name[0]) == "-" {
+		v, src, ok := constValue(ae.Rexpr)
+		if !ok {
+			return nil, 0, false
+		}
+		switch x := v.(type) {
+		case int64:
+			return -x, src, true
+		case float64:
+			return -x, src, true
+		}
+	}
+	return nil, 0, false
 }

@@ -85,8 +85,10 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 	}
 	// Columns whose default is now(), not listed: filled in explicitly.
 	listed := map[int]bool{}
-	for _, c := range cols {
-		listed[c] = true
+	if s.SelectStmt != nil {
+		for _, c := range cols {
+			listed[c] = true
+		}
 	}
 	var nowCols []int
 	for i := range tb.Columns {

@@ -79,11 +79,8 @@ func parseError(query string, err error) error {
 	if errors.As(err, &pe) {
 		e := &pgerr.Error{Code: pgerr.SyntaxError, Message: pe.Message, Cause: err}
 		if pe.Cursorpos > 0 {
-			b := pe.Cursorpos - 1
-			if b > len(query) {
-				b = len(query)
-			}
-			e.Position = int32(utf8.RuneCountInString(query[:b]) + 1)
+			// PostgreSQL's cursor position already counts characters.
+			e.Position = int32(pe.Cursorpos)
 		}
 		if strings.HasPrefix(pe.Message, "unterminated") || strings.Contains(pe.Message, "invalid") && !strings.Contains(pe.Message, "syntax") {
 			// Lexer errors other than syntax keep 42601 as PostgreSQL

@@ -133,7 +133,7 @@ func newTranslator(s *Statement, schema Schema, given []uint32) *translator {
 
 // pos converts a parse-tree byte location into an error Position.
 func (t *translator) pos(loc int32) int32 {
-	if loc < 0 {
+	if loc < 0 || t.st == nil {
 		return 0
 	}
 	off := int(loc) - t.st.Location
@@ -331,8 +331,18 @@ func (t *translator) copyStmt(c *pg_query.CopyStmt) (*Plan, error) {
 	}
 	// COPY FROM: an INSERT with one parameter per column.
 	var b strings.Builder
+	listed := map[int]bool{}
+	for _, ci := range cols {
+		listed[ci] = true
+	}
+	var nowCols []int
+	for i := range tb.Columns {
+		if !listed[i] && nowDefault(&tb.Columns[i]) {
+			nowCols = append(nowCols, i)
+		}
+	}
 	b.WriteString("INSERT INTO " + quoteIdent(tb.Name) + " (")
-	for i, ci := range cols {
+	for i, ci := range append(append([]int{}, cols...), nowCols...) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -347,12 +357,19 @@ func (t *translator) copyStmt(c *pg_query.CopyStmt) (*Plan, error) {
 		ct := colType(&col)
 		_ = t.useParam(i + 1)
 		t.setParam(i+1, ct)
-		e := &expr{sql: "?" + strconv.Itoa(i+1), t: ct, param: i + 1}
+		e := &expr{sql: "?" + strconv.Itoa(i+1), t: pgType{ct.oid, -1}, param: i + 1}
 		a, err := t.assignE(e, ct)
 		if err != nil {
 			return nil, err
 		}
 		b.WriteString(a.sql)
+	}
+	for range nowCols {
+		s, err := t.extra(ValueTxnTimestamp)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(", " + s)
 	}
 	b.WriteString(")")
 	p, err := t.finish([]string{b.String()}, out)
