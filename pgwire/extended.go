@@ -24,6 +24,10 @@ type portalState struct {
 	portal  Portal
 	cols    []Column
 	formats []int16
+	// done: an Execute ran the portal to completion. A portal without
+	// result columns cannot run again (55000), as in PostgreSQL, whatever
+	// the session would do: an INSERT must not run twice.
+	done bool
 }
 
 // handleExtended runs Parse, Bind, Describe, Execute, Close or Flush.
@@ -365,6 +369,9 @@ func (c *conn) handleExecute(body []byte) error {
 	if p == nil {
 		return pgerr.New(pgerr.InvalidCursorName, "portal %q does not exist", name)
 	}
+	if p.done && p.cols == nil {
+		return pgerr.New(pgerr.ObjectNotInPrerequisiteState, "portal %q cannot be run", name)
+	}
 	c.rw.beginPortal(p)
 	ctx := c.beginStatement()
 	suspended, err := p.portal.Execute(ctx, maxRows, &c.rw)
@@ -375,6 +382,8 @@ func (c *conn) handleExecute(body []byte) error {
 	}
 	if suspended {
 		c.wbuf = appendEmpty(c.wbuf, 's') // PortalSuspended
+	} else {
+		p.done = true
 	}
 	return c.maybeFlush()
 }

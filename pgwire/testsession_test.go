@@ -298,15 +298,20 @@ func (s *testSession) run(ctx context.Context, st *testStmt, args []any, pos *in
 	if s.TxStatus() == 'E' && st.verb != "commit" && st.verb != "rollback" && st.verb != "end" {
 		return false, errAborted
 	}
+	if (st.verb == "select" || st.verb == "text" || st.verb == "echo") && *pos > 0 {
+		return false, w.Complete("SELECT 0") // a finished portal has no more rows
+	}
 	switch st.verb {
 	case "empty":
 		return false, w.EmptyQuery()
 	case "select":
+		*pos = 1
 		if err := w.Row([]any{int64(1)}); err != nil {
 			return false, err
 		}
 		return false, w.Complete("SELECT 1")
 	case "text":
+		*pos = 1
 		if err := w.Row([]any{"hello"}); err != nil {
 			return false, err
 		}
@@ -332,6 +337,7 @@ func (s *testSession) run(ctx context.Context, st *testStmt, args []any, pos *in
 		}
 		return false, w.Complete(fmt.Sprintf("SELECT %d", sent))
 	case "echo":
+		*pos = 1
 		if err := w.Row(args); err != nil {
 			return false, err
 		}
