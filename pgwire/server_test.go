@@ -333,3 +333,47 @@ func TestClientGoneMidResult(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestIdleConnectionMemory: an idle session costs little: its read
+// buffer, a small write buffer, the goroutine and the session's own
+// state.
+func TestIdleConnectionMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens many connections")
+	}
+	_, addr, _ := runServer(t, Config{MaxConnections: 300})
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapInuse + ms.StackInuse
+	const n = 200
+	var conns []net.Conn
+	for range n {
+		nc, fe := rawLogin(t, addr)
+		fe.Send(&pgproto3.Query{String: "select series 1000"}) // grow the buffers once
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			msg, err := fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+				break
+			}
+		}
+		conns = append(conns, nc)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	// Both ends live in this process: the client's buffers count too.
+	per := (int64(ms.HeapInuse+ms.StackInuse) - int64(before)) / n
+	t.Logf("%d bytes per idle connection (server and client together)", per)
+	if per > 96<<10 {
+		t.Fatalf("%d bytes per idle connection", per)
+	}
+	for _, nc := range conns {
+		nc.Close()
+	}
+}
