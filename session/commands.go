@@ -17,7 +17,7 @@ func (s *Session) runCommand(ctx context.Context, st *pgsql.Statement, w pgwire.
 	case pgsql.KindEmpty:
 		return w.EmptyQuery()
 	case pgsql.KindTxn:
-		return s.runTxn(ctx, st.Txn, w)
+		return s.runTxn(ctx, st, w)
 	case pgsql.KindSet:
 		if err := s.runSet(st.Set); err != nil {
 			return err
@@ -43,10 +43,11 @@ func (s *Session) runCommand(ctx context.Context, st *pgsql.Statement, w pgwire.
 	return pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", st.Tag)
 }
 
-func (s *Session) runTxn(ctx context.Context, t *pgsql.TxnStmt, w pgwire.ResultWriter) error {
+func (s *Session) runTxn(ctx context.Context, st *pgsql.Statement, w pgwire.ResultWriter) error {
+	t := st.Txn
 	switch t.Op {
 	case pgsql.TxnBegin:
-		return s.begin(ctx, t, w)
+		return s.begin(ctx, t, st.Tag, w)
 	case pgsql.TxnCommit:
 		if t.Chain {
 			return pgerr.New(pgerr.FeatureNotSupported, "COMMIT AND CHAIN is not supported")

@@ -23,6 +23,10 @@ func (s *Session) runCopy(ctx context.Context, cp *pgsql.CopyStmt, w pgwire.Resu
 		Quote:     cp.Quote,
 		Escape:    cp.Escape,
 	}
+	if opts.Format == "binary" {
+		// The SQL layer fills in text defaults; binary takes none of them.
+		opts.Delimiter, opts.Null, opts.NullSet, opts.Quote, opts.Escape = "", "", false, "", ""
+	}
 	if err := opts.Validate(); err != nil {
 		return err
 	}

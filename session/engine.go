@@ -60,7 +60,10 @@ func (e *Engine) NewSession(ctx context.Context, info pgwire.StartupInfo) (pgwir
 	}
 	s.params = newParams(e.cfg, info)
 	if err := s.params.applyStartup(info.Params); err != nil {
-		return nil, pgerr.Fatal(pgerr.As(err).Code, "%s", pgerr.As(err).Message)
+		// A bad startup parameter ends the connection, as in PostgreSQL.
+		e := *pgerr.As(err)
+		e.Severity = pgerr.SeverityFatal
+		return nil, &e
 	}
 	return s, nil
 }

@@ -91,7 +91,7 @@ func newParams(cfg Config, info pgwire.StartupInfo) *params {
 
 // applyStartup applies startup-message parameters and `options` (-c
 // name=value) as PostgreSQL does.
-func (p *params) applyStartup(startup map[string]string) *pgerr.Error {
+func (p *params) applyStartup(startup map[string]string) error {
 	names := make([]string, 0, len(startup))
 	for k := range startup {
 		names = append(names, k)
@@ -186,7 +186,7 @@ func (p *params) get(name string) (string, bool) {
 // set changes a parameter. local marks SET LOCAL (reverted at transaction
 // end); inTx tells whether a transaction block is open (SET LOCAL outside
 // one has no effect, with a warning from the caller).
-func (p *params) set(name, value string, local, inTx bool) *pgerr.Error {
+func (p *params) set(name, value string, local, inTx bool) error {
 	key := strings.ToLower(name)
 	d := paramDefs[key]
 	if d == nil {
@@ -232,7 +232,7 @@ func (p *params) assign(key string, d *paramDef, value string) {
 }
 
 // reset restores a parameter's default.
-func (p *params) reset(name string, dflt map[string]string) *pgerr.Error {
+func (p *params) reset(name string, dflt map[string]string) error {
 	key := strings.ToLower(name)
 	d := paramDefs[key]
 	if d == nil {

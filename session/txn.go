@@ -12,11 +12,11 @@ import (
 	"github.com/replisql/replisql/wal"
 )
 
-// begin opens a transaction block.
-func (s *Session) begin(ctx context.Context, t *pgsql.TxnStmt, w pgwire.ResultWriter) error {
+// begin opens a transaction block; tag is BEGIN or START TRANSACTION.
+func (s *Session) begin(ctx context.Context, t *pgsql.TxnStmt, tag string, w pgwire.ResultWriter) error {
 	if s.tx.block {
 		w.Notice(&pgwire.Notice{Severity: "WARNING", Code: string(pgerr.ActiveSQLTransaction), Message: "there is already a transaction in progress"})
-		return w.Complete("BEGIN")
+		return w.Complete(tag)
 	}
 	// Statements earlier in the same Query message belong to the block.
 	s.tx.block = true
@@ -31,7 +31,7 @@ func (s *Session) begin(ctx context.Context, t *pgsql.TxnStmt, w pgwire.ResultWr
 	}
 	s.params.values["transaction_isolation"] = s.tx.isolation
 	s.params.values["transaction_read_only"] = onOff(s.tx.readOnly)
-	return w.Complete("BEGIN")
+	return w.Complete(tag)
 }
 
 // startTx initializes a transaction's state from the session defaults, if
