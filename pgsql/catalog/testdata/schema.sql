@@ -1,0 +1,10 @@
+-- The schema the golden files were recorded from (PostgreSQL 15, database "bench").
+CREATE TABLE pgbench_branches(bid int not null, bbalance int, filler char(88), PRIMARY KEY (bid));
+CREATE TABLE pgbench_tellers(tid int not null, bid int REFERENCES pgbench_branches(bid), tbalance int, filler char(84), PRIMARY KEY (tid));
+CREATE TABLE pgbench_accounts(aid int not null, bid int, abalance int, CHECK (bid > 0), filler char(84), PRIMARY KEY (aid)) WITH (fillfactor=100);
+CREATE TABLE pgbench_history(hid serial, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
+CREATE INDEX pgbench_history_aid_idx ON pgbench_history (aid);
+CREATE TABLE items(id bigserial PRIMARY KEY, name varchar(40) NOT NULL UNIQUE, price numeric(10,2) DEFAULT 0, created timestamptz DEFAULT now(), tags text, data jsonb, flag boolean DEFAULT false, uid uuid, payload bytea, d date, r real, f double precision, s smallint, code char(3) DEFAULT 'abc', note varchar, t time, ts timestamp(3), amount numeric, j json, i8 bigint NOT NULL DEFAULT 42);
+CREATE UNIQUE INDEX items_lower_name ON items (d, s);
+COMMENT ON TABLE pgbench_accounts IS 'bank accounts';
+COMMENT ON COLUMN pgbench_accounts.abalance IS 'balance';
