@@ -57,6 +57,7 @@ type expr struct {
 	// unknownOrigin marks a select-list column typed text only because
 	// it was an untyped literal.
 	unknownOrigin bool
+	ivl           *interval // a constant interval
 }
 
 func quoteIdent(s string) string {
@@ -144,7 +145,7 @@ func (t *translator) typeOf(tn *pg_query.TypeName) (pgType, error) {
 		}
 		return tUnknown, t.errAt(tn.Location, pgerr.UndefinedObject, "type %q does not exist", name)
 	}
-	if oid == OIDTime || oid == OIDInterval || oid == OIDRegclass {
+	if oid == OIDTime || oid == OIDRegclass {
 		return tUnknown, unsupported("type %s is not supported", typname(oid))
 	}
 	typ := pgType{oid, -1}
@@ -256,11 +257,15 @@ func (t *translator) coerce(e *expr, typ pgType) (*expr, error) {
 	if typ.oid == 0 || typ.oid == OIDUnknown {
 		return e, nil
 	}
+	if typ.oid == OIDInterval && (e.unknown || e.param > 0) && e.t.oid == 0 {
+		return t.intervalConst(e)
+	}
 	switch {
 	case e.param > 0 && e.t.oid == 0:
 		t.setParam(e.param, typ)
 		c := *e
-		c.t = pgType{typ.oid, -1}
+		c.t = t.paramType(e.param)
+		c.sql = paramSQL(e.param, c.t.oid)
 		return &c, nil
 	case e.null:
 		c := *e
@@ -299,6 +304,9 @@ func (t *translator) resolveUnknown(e *expr) *expr {
 
 // castSQL converts e to typ with a cast's semantics.
 func (t *translator) castSQL(e *expr, typ pgType, explicit bool) (*expr, error) {
+	if typ.oid == OIDInterval {
+		return t.intervalConst(e)
+	}
 	if e.unknown && !e.null {
 		v, err := convertValue(e.lit, OIDUnknown, typ, explicit)
 		if err != nil {
@@ -318,10 +326,11 @@ func (t *translator) castSQL(e *expr, typ pgType, explicit bool) (*expr, error) 
 	}
 	if e.param > 0 && e.t.oid == 0 {
 		t.setParam(e.param, typ)
-		if typ.mod < 0 || (typ.oid != OIDVarchar && typ.oid != OIDBpchar && typ.oid != OIDNumeric) {
+		pt := t.paramType(e.param)
+		e = &expr{sql: paramSQL(e.param, pt.oid), t: pt, param: e.param}
+		if pt.oid == typ.oid && (typ.mod < 0 || (typ.oid != OIDVarchar && typ.oid != OIDBpchar && typ.oid != OIDNumeric)) {
 			return &expr{sql: e.sql, t: typ, param: e.param}, nil
 		}
-		e = &expr{sql: e.sql, t: pgType{typ.oid, -1}}
 	}
 	src := e.t
 	if src.oid == typ.oid && (typ.mod < 0 || src.mod == typ.mod) {
@@ -408,7 +417,8 @@ func (t *translator) assignE(e *expr, typ pgType) (*expr, error) {
 	}
 	if e.param > 0 && e.t.oid == 0 {
 		t.setParam(e.param, typ)
-		e = &expr{sql: e.sql, t: pgType{typ.oid, -1}, param: e.param}
+		pt := t.paramType(e.param)
+		e = &expr{sql: paramSQL(e.param, pt.oid), t: pt, param: e.param}
 	}
 	src := e.t
 	needs := false
@@ -444,7 +454,8 @@ func (t *translator) expr(n *pg_query.Node, sc *scope) (*expr, error) {
 		if err := t.useParam(p); err != nil {
 			return nil, err
 		}
-		return &expr{sql: "?" + strconv.Itoa(p), t: t.paramType(p), param: p, name: "?column?"}, nil
+		pt := t.paramType(p)
+		return &expr{sql: paramSQL(p, pt.oid), t: pt, param: p, name: "?column?"}, nil
 	case *pg_query.Node_AConst:
 		return t.constant(x.AConst)
 	case *pg_query.Node_TypeCast:
@@ -833,7 +844,10 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 		return &expr{sql: "(" + le.sql + " " + op + " " + re.sql + ")", t: tBool, name: "?column?", agg: agg}, nil
 	case "+", "-", "*", "/", "%":
 		if isDateTime(le.t.oid) || isDateTime(re.t.oid) {
-			return nil, unsupported("date/time arithmetic is not supported")
+			if op == "+" || op == "-" {
+				return t.dateArith(op, le, re, a.Location)
+			}
+			return nil, unsupported("operator %s on date/time values is not supported", op)
 		}
 		// An untyped literal next to a typed operand takes its type;
 		// two untyped operands are numeric.
@@ -1145,4 +1159,101 @@ func (r *rel) colSQL(name string) string {
 		return r.sqlQual + "." + quoteIdent(name)
 	}
 	return quoteIdent(r.name) + "." + quoteIdent(name)
+}
+
+// paramSQL references $n. Parameters of types with a normalized stored
+// form (timestamps, dates, booleans, bytea, uuid) go through pg_cast, so
+// whatever text form the client sent ('2024-01-02T03:04:05Z', 'TRUE',
+// '\\x0102', upper-case uuids) compares and stores like the stored values.
+func paramSQL(n int, oid uint32) string {
+	s := "?" + strconv.Itoa(n)
+	switch oid {
+	case OIDBool, OIDBytea, OIDDate, OIDTimestamp, OIDTimestamptz, OIDUUID:
+		return "pg_cast(" + s + ", 0, " + strconv.Itoa(int(oid)) + ", -1, 1)"
+	}
+	return s
+}
+
+// intervalConst makes an interval constant of an untyped literal;
+// intervals are supported as constants only.
+func (t *translator) intervalConst(e *expr) (*expr, error) {
+	if e.ivl != nil {
+		return e, nil
+	}
+	if e.null {
+		return &expr{sql: "NULL", t: tInterval, null: true}, nil
+	}
+	if !e.unknown || e.t.oid != 0 {
+		return nil, unsupported("interval values other than constants are not supported")
+	}
+	iv, err := parseInterval(e.lit)
+	if err != nil {
+		return nil, err
+	}
+	return &expr{sql: quoteString(iv.String()), t: tInterval, ivl: &iv, name: "interval", strength: 1}, nil
+}
+
+// dateArith translates + and - where a date/time operand is involved.
+func (t *translator) dateArith(op string, le, re *expr, loc int32) (*expr, error) {
+	var err error
+	agg := le.agg || re.agg
+	// An untyped literal next to a timestamp is an interval (for + and
+	// -), next to an interval a timestamp.
+	if isDateTime(le.t.oid) && le.t.oid != OIDInterval && re.t.oid == 0 {
+		if re.unknown && !re.null {
+			if re, err = t.intervalConst(re); err != nil {
+				if op == "-" {
+					// ts - 'ts literal' would be an interval result.
+					return nil, unsupported("subtracting timestamps (an interval result) is not supported")
+				}
+				return nil, err
+			}
+		} else if le.t.oid == OIDDate {
+			if re, err = t.coerce(re, tInt4); err != nil {
+				return nil, err
+			}
+		} else {
+			return nil, unsupported("interval parameters are not supported")
+		}
+	}
+	if le.t.oid == 0 && re.t.oid == OIDInterval {
+		if le, err = t.coerce(le, tTimestamptz); err != nil {
+			return nil, err
+		}
+	}
+	ts, iv, sign := le, re, int64(1)
+	if le.t.oid == OIDInterval && op == "+" {
+		ts, iv = re, le
+	}
+	if op == "-" {
+		sign = -1
+	}
+	switch {
+	case iv.t.oid == OIDInterval && iv.ivl != nil && (ts.t.oid == OIDTimestamptz || ts.t.oid == OIDTimestamp || ts.t.oid == OIDDate) && !(op == "-" && ts == re):
+		rt := ts.t
+		src := ts.t.oid
+		if src == OIDDate {
+			rt = tTimestamp
+		}
+		sql := "pg_ts_add(" + ts.sql + ", " + strconv.FormatInt(sign*iv.ivl.months, 10) + ", " + strconv.FormatInt(sign*iv.ivl.days, 10) + ", " +
+			strconv.FormatInt(sign*iv.ivl.micros, 10) + ", " + strconv.Itoa(int(rt.oid)) + ")"
+		return &expr{sql: sql, t: pgType{rt.oid, -1}, name: "?column?", agg: agg}, nil
+	case le.t.oid == OIDDate && isIntType(re.t.oid):
+		r := re.sql
+		if op == "-" {
+			r = "-(" + r + ")"
+		}
+		return &expr{sql: "pg_date_add(" + le.sql + ", " + r + ")", t: tDate, name: "?column?", agg: agg}, nil
+	case op == "+" && isIntType(le.t.oid) && re.t.oid == OIDDate:
+		return &expr{sql: "pg_date_add(" + re.sql + ", " + le.sql + ")", t: tDate, name: "?column?", agg: agg}, nil
+	case op == "-" && le.t.oid == OIDDate && (re.t.oid == OIDDate || re.unknown):
+		if re, err = t.coerce(re, tDate); err != nil {
+			return nil, err
+		}
+		return &expr{sql: "pg_date_diff(" + le.sql + ", " + re.sql + ")", t: tInt4, name: "?column?", agg: agg}, nil
+	}
+	if le.t.oid == OIDInterval || re.t.oid == OIDInterval || (isDateTime(le.t.oid) && isDateTime(re.t.oid)) {
+		return nil, unsupported("this date/time arithmetic (an interval result or operand) is not supported")
+	}
+	return nil, t.errAt(loc, pgerr.UndefinedFunction, "operator does not exist: %s %s %s", typname(le.t.oid), op, typname(re.t.oid))
 }

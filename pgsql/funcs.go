@@ -3,6 +3,7 @@ package pgsql
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -161,7 +162,9 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	case "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "unnest",
 		"array_length", "array_upper", "array_lower", "array_position", "array_to_string", "cardinality":
 		return nil, unsupported("%s is not supported: arrays are not supported", name)
-	case "date_trunc", "date_part", "extract", "to_char", "to_timestamp", "to_date", "age", "make_date",
+	case "date_trunc", "date_part", "extract":
+		return t.datePart(name, f, sc)
+	case "to_char", "to_timestamp", "to_date", "age", "make_date",
 		"make_timestamp", "make_interval", "justify_interval", "date_bin":
 		return nil, unsupported("%s is not supported yet", name)
 	}
@@ -338,3 +341,49 @@ func (t *translator) window(w *pg_query.WindowDef, sc *scope) (string, error) {
 }
 
 var _ = strconv.Itoa
+
+// datePart translates date_trunc(field, ts), date_part(field, ts) and
+// extract(field FROM ts); the field must be a constant.
+func (t *translator) datePart(name string, f *pg_query.FuncCall, sc *scope) (*expr, error) {
+	if len(f.Args) != 2 {
+		return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
+	}
+	field := strings.ToLower(constString(f.Args[0]))
+	if field == "" {
+		return nil, unsupported("%s with a non-constant field is not supported", name)
+	}
+	e, err := t.expr(f.Args[1], sc)
+	if err != nil {
+		return nil, err
+	}
+	if e.t.oid == 0 {
+		if e, err = t.coerce(e, tTimestamptz); err != nil {
+			return nil, err
+		}
+	}
+	switch e.t.oid {
+	case OIDTimestamptz, OIDTimestamp, OIDDate:
+	default:
+		return nil, unsupported("%s of %s is not supported", name, typname(e.t.oid))
+	}
+	oid := strconv.Itoa(int(e.t.oid))
+	switch name {
+	case "date_trunc":
+		if _, err := truncTime(field, time.Unix(0, 0).UTC()); err != nil {
+			return nil, err
+		}
+		rt := e.t
+		if rt.oid == OIDDate {
+			rt = tTimestamptz
+		}
+		return &expr{sql: "pg_date_trunc(" + quoteString(field) + ", " + e.sql + ", " + oid + ")", t: pgType{rt.oid, -1}, name: name, strength: 2, agg: e.agg}, nil
+	}
+	if _, err := extractField(field, time.Unix(0, 0).UTC()); err != nil {
+		return nil, err
+	}
+	rt := tNumeric
+	if name == "date_part" {
+		rt = tFloat8
+	}
+	return &expr{sql: "pg_extract(" + quoteString(field) + ", " + e.sql + ", " + oid + ")", t: rt, name: name, strength: 2, agg: e.agg}, nil
+}

@@ -357,12 +357,13 @@ func (t *translator) copyStmt(c *pg_query.CopyStmt) (*Plan, error) {
 		ct := colType(&col)
 		_ = t.useParam(i + 1)
 		t.setParam(i+1, ct)
-		e := &expr{sql: "?" + strconv.Itoa(i+1), t: pgType{ct.oid, -1}, param: i + 1}
-		a, err := t.assignE(e, ct)
-		if err != nil {
-			return nil, err
+		// COPY values may arrive in their text form: every non-text
+		// column converts (and checks) its input.
+		if ct.oid == OIDText {
+			b.WriteString("?" + strconv.Itoa(i+1))
+		} else {
+			b.WriteString("pg_cast(?" + strconv.Itoa(i+1) + ", 0, " + strconv.Itoa(int(ct.oid)) + ", " + strconv.Itoa(int(ct.mod)) + ", 0)")
 		}
-		b.WriteString(a.sql)
 	}
 	for range nowCols {
 		s, err := t.extra(ValueTxnTimestamp)

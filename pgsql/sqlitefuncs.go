@@ -44,10 +44,12 @@ func init() {
 // never functions.
 func RegisterFunctions() error {
 	registerOnce.Do(func() {
-		for name, f := range sqliteFuncs {
-			if err := sqlite.RegisterDeterministicScalarFunction(name, f.n, f.fn); err != nil {
-				registerErr = err
-				return
+		for _, m := range []map[string]sqliteFunc{sqliteFuncs, datetimeFuncs} {
+			for name, f := range m {
+				if err := sqlite.RegisterDeterministicScalarFunction(name, f.n, f.fn); err != nil {
+					registerErr = err
+					return
+				}
 			}
 		}
 	})
