@@ -55,6 +55,7 @@ func (c *Conn) commitLogged(ctx context.Context, s *Store) (wal.LSN, error) {
 	if err := s.writable(); err != nil {
 		return 0, err
 	}
+	failpoint("commit-before-append")
 	start, end, err := s.wal.Append(s.opts.Term, RecordTxn, rec)
 	if err != nil {
 		s.failWrites(fmt.Errorf("append to WAL: %w", err))
@@ -63,10 +64,12 @@ func (c *Conn) commitLogged(ctx context.Context, s *Store) (wal.LSN, error) {
 	if cap(rec) <= maxKeptRecordBuf {
 		c.recBuf = rec[:0]
 	}
-	if _, err := c.Exec(ctx, setAppliedSQL, strconv.FormatUint(uint64(end), 10)); err == nil {
+	failpoint("commit-after-append")
+	if _, err = c.Exec(ctx, setAppliedSQL, strconv.FormatUint(uint64(end), 10)); err == nil {
 		_, err = c.Exec(ctx, "COMMIT")
 		if err == nil {
 			s.applied.Store(uint64(end))
+			failpoint("commit-after-sqlite")
 			return end, nil
 		}
 	}
@@ -94,6 +97,7 @@ func (s *Store) WaitDurable(ctx context.Context, lsn wal.LSN) error {
 		s.failWrites(fmt.Errorf("fsync WAL: %w", err))
 		return pgerr.Wrap(err, pgerr.IOError, "could not fsync the write-ahead log: %v", err)
 	}
+	failpoint("commit-after-fsync")
 	return nil
 }
 

@@ -47,6 +47,7 @@ commands:
   serve      run a node (replisql serve -h for flags)
   user add   add or replace a user in a users file
   wal dump   print a node's WAL records and their statements
+  wal replay apply a node's whole WAL to a new database file
   checksum   print a per-table content hash of a node's database
   version    print the version
 `
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string) error {
 	case "user":
 		return userCommand(args[1:])
 	case "wal":
-		return walCommand(args[1:])
+		return walCommand(ctx, args[1:])
 	case "checksum":
 		return checksumCommand(ctx, args[1:])
 	case "version", "--version", "-v":

@@ -14,11 +14,15 @@ import (
 	"github.com/replisql/replisql/wal"
 )
 
-// walCommand runs "replisql wal dump": every record of a node's WAL, like
-// pg_waldump, with the statements of each transaction.
-func walCommand(args []string) error {
+// walCommand runs "replisql wal dump" (every record of a node's WAL, like
+// pg_waldump, with the statements of each transaction) and "replisql wal
+// replay" (apply the whole WAL to a new database file).
+func walCommand(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "replay" {
+		return walReplay(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "dump" {
-		return usageError{"usage: replisql wal dump --data-dir DIR [--statements=false]"}
+		return usageError{"usage: replisql wal dump --data-dir DIR [--statements=false] | replisql wal replay --data-dir DIR --out FILE"}
 	}
 	fs := flag.NewFlagSet("wal dump", flag.ContinueOnError)
 	dir := fs.String("data-dir", "data", "the node's data directory")
@@ -52,6 +56,26 @@ func walCommand(args []string) error {
 	})
 }
 
+// walReplay replays a node's whole WAL into a new database file: its
+// checksum must equal the node's (the determinism check).
+func walReplay(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("wal replay", flag.ContinueOnError)
+	dir := fs.String("data-dir", "data", "the node's data directory")
+	out := fs.String("out", "", "the database file to create")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"--out is required"}
+	}
+	n, err := store.ReplayWAL(ctx, filepath.Join(*dir, "wal"), *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "replayed %d records into %s\n", n, *out)
+	return nil
+}
+
 func formatArgs(args []any) string {
 	parts := make([]string, len(args))
 	for i, a := range args {
@@ -77,10 +101,15 @@ func formatArgs(args []any) string {
 func checksumCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("checksum", flag.ContinueOnError)
 	dir := fs.String("data-dir", "data", "the node's data directory")
+	db := fs.String("db", "", "a database file to check instead of the data directory's")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	sums, err := store.Checksum(ctx, filepath.Join(*dir, store.DBFile))
+	path := filepath.Join(*dir, store.DBFile)
+	if *db != "" {
+		path = *db
+	}
+	sums, err := store.Checksum(ctx, path)
 	if err != nil {
 		return err
 	}
