@@ -77,7 +77,8 @@
 // Prepared statements made by Parse live in pgwire; the ResultWriter
 // passed to Query and Execute also implements PreparedStatements so that
 // the session can run SQL DEALLOCATE [ALL] / DISCARD ALL on them, as
-// PostgreSQL does.
+// PostgreSQL does. The command tags DEALLOCATE ALL and DISCARD ALL close
+// the named statements even when the session does not.
 //
 // ParameterStatus: StartupInfo.Notify queues a ParameterStatus; queued ones
 // are sent just before the next ReadyForQuery (after CommandComplete), as

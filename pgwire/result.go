@@ -36,8 +36,9 @@ type PreparedStatements interface {
 	// DeallocatePrepared closes the named prepared statement and reports
 	// whether it existed (DEALLOCATE of an unknown name is 26000).
 	DeallocatePrepared(name string) bool
-	// DeallocateAllPrepared closes every prepared statement, named and
-	// unnamed. Portals made from them stay usable, as in PostgreSQL.
+	// DeallocateAllPrepared closes every named prepared statement (the
+	// unnamed one is not SQL's to drop). Portals made from them stay
+	// usable, as in PostgreSQL.
 	DeallocateAllPrepared()
 }
 
@@ -53,7 +54,9 @@ func (w *resultWriter) DeallocatePrepared(name string) bool {
 // DeallocateAllPrepared implements PreparedStatements.
 func (w *resultWriter) DeallocateAllPrepared() {
 	for name := range w.c.stmts {
-		w.c.closeStatement(name)
+		if name != "" {
+			w.c.closeStatement(name)
+		}
 	}
 }
 
@@ -122,6 +125,7 @@ func (w *resultWriter) Row(values []any) error {
 
 // Complete ends a statement: CopyDone first after COPY TO STDOUT; after
 // COPY FROM STDIN the rest of the client's data is read up to CopyDone.
+// The tags DEALLOCATE ALL and DISCARD ALL close the named statements.
 func (w *resultWriter) Complete(tag string) error {
 	if w.copyIn != nil {
 		in := w.copyIn
@@ -133,6 +137,11 @@ func (w *resultWriter) Complete(tag string) error {
 	if w.copyOut {
 		w.copyOut = false
 		w.c.wbuf = appendEmpty(w.c.wbuf, 'c') // CopyDone
+	}
+	if tag == "DEALLOCATE ALL" || tag == "DISCARD ALL" {
+		// These tags mean the named statements are gone, whether or not
+		// the session said so through PreparedStatements.
+		w.DeallocateAllPrepared()
 	}
 	w.c.wbuf = appendCommandComplete(w.c.wbuf, tag)
 	if !w.extended {
