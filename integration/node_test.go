@@ -201,13 +201,19 @@ func (n *node) stop(bound time.Duration) (exitErr error, inTime bool) {
 // cleanup stops the node at the end of the test and shows its output if
 // the test failed.
 func (n *node) cleanup() {
-	already := n.stopped
-	exitErr, inTime := n.stop(stopTimeout)
-	switch {
-	case !inTime:
-		n.t.Errorf("node on %s did not exit within %v of SIGTERM (killed)", n.addr(), stopTimeout)
-	case exitErr != nil && !already:
-		n.t.Errorf("node on %s exited with %v after SIGTERM, want exit status 0", n.addr(), exitErr)
+	select {
+	case <-n.done:
+		if !n.stopped {
+			n.t.Errorf("node on %s exited by itself before the test ended (%v): crashed?", n.addr(), n.waitErr)
+		}
+	default:
+		exitErr, inTime := n.stop(stopTimeout)
+		switch {
+		case !inTime:
+			n.t.Errorf("node on %s did not exit within %v of SIGTERM (killed)", n.addr(), stopTimeout)
+		case exitErr != nil:
+			n.t.Errorf("node on %s exited with %v after SIGTERM, want exit status 0", n.addr(), exitErr)
+		}
 	}
 	if n.t.Failed() {
 		n.t.Logf("node %s output (last lines):\n%s", n.addr(), tailLines(n.logs.String(), 150))
