@@ -539,6 +539,10 @@ func toText(v any, src uint32) (any, error) {
 	case nil:
 		return nil, nil
 	case string:
+		if src == OIDBpchar {
+			// char(n) loses its padding when it becomes text.
+			return strings.TrimRight(x, " "), nil
+		}
 		return x, nil
 	case int64:
 		if src == OIDBool {

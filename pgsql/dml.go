@@ -124,6 +124,16 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 			body = " VALUES (" + strings.Join(vs, ", ") + ")"
 		}
 	case len(sel.ValuesLists) > 0 && sel.WithClause == nil && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil:
+		if n := len(sel.ValuesLists[0].GetList().GetItems()); len(s.Cols) == 0 && n < len(cols) {
+			// Without a column list, VALUES may fill the first columns only.
+			cols = cols[:n]
+			nowCols = nil
+			for i := n; i < len(tb.Columns); i++ {
+				if nowDefault(&tb.Columns[i]) {
+					nowCols = append(nowCols, i)
+				}
+			}
+		}
 		outCols, body, err = t.insertValues(tb, cols, nowCols, nowSQL, sel)
 		if err != nil {
 			return nil, err
@@ -133,9 +143,20 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 		for i := range names {
 			names[i] = "__c" + strconv.Itoa(i+1)
 		}
+		wrap := false
 		q, err := t.selectStmt(sel, nil, names)
 		if err != nil {
 			return nil, err
+		}
+		if len(s.Cols) == 0 && len(q.cols) < len(cols) {
+			cols = cols[:len(q.cols)]
+			nowCols = nil
+			for i := len(q.cols); i < len(tb.Columns); i++ {
+				if nowDefault(&tb.Columns[i]) {
+					nowCols = append(nowCols, i)
+				}
+			}
+			wrap = len(nowCols) > 0
 		}
 		if len(q.cols) > len(cols) {
 			return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more expressions than target columns")
@@ -143,7 +164,7 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 		if len(q.cols) < len(cols) {
 			return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more target columns than expressions")
 		}
-		wrap := s.OnConflictClause != nil || len(nowCols) > 0
+		wrap = wrap || s.OnConflictClause != nil || len(nowCols) > 0
 		var sels []string
 		for i, c := range q.cols {
 			ct := colType(&tb.Columns[cols[i]])

@@ -27,6 +27,7 @@ type rel struct {
 	// merged names the columns a JOIN … USING merged into the left side:
 	// an unqualified reference does not see them here.
 	merged map[string]bool
+	using  []string // the USING column order, with merged
 	// sqlQual overrides how columns are qualified in SQL: "-" emits
 	// them unqualified (DML targets), "" uses name.
 	sqlQual string
@@ -340,6 +341,9 @@ func (t *translator) castSQL(e *expr, typ pgType, explicit bool) (*expr, error) 
 		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
 	}
 	if isTextType(src.oid) && (typ.oid == OIDText || (typ.oid == OIDVarchar && typ.mod < 0)) {
+		if src.oid == OIDBpchar {
+			return &expr{sql: unpad(e.sql), t: typ, agg: e.agg}, nil
+		}
 		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
 	}
 	switch typ.oid {
@@ -783,13 +787,21 @@ func (t *translator) inItems(l *pg_query.Node, items []*pg_query.Node, not bool,
 	}
 	parts := make([]string, len(es))
 	agg := le.agg
+	lsql := le.sql
+	if le.t.oid == OIDBpchar {
+		lsql = unpad(lsql)
+	}
 	for i, e := range es {
 		if _, e, err = t.unify(le, e); err != nil {
 			return nil, err
 		}
 		parts[i] = e.sql
+		if le.t.oid == OIDBpchar || e.t.oid == OIDBpchar {
+			parts[i] = unpad(e.sql)
+		}
 		agg = agg || e.agg
 	}
+	le = &expr{sql: lsql, t: le.t, agg: le.agg}
 	o := " IN ("
 	if not {
 		o = " NOT IN ("
@@ -841,7 +853,11 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 		if op == "!=" {
 			op = "<>"
 		}
-		return &expr{sql: "(" + le.sql + " " + op + " " + re.sql + ")", t: tBool, name: "?column?", agg: agg}, nil
+		ls, rs := le.sql, re.sql
+		if le.t.oid == OIDBpchar || re.t.oid == OIDBpchar {
+			ls, rs = unpad(ls), unpad(rs)
+		}
+		return &expr{sql: "(" + ls + " " + op + " " + rs + ")", t: tBool, name: "?column?", agg: agg}, nil
 	case "+", "-", "*", "/", "%":
 		if isDateTime(le.t.oid) || isDateTime(re.t.oid) {
 			if op == "+" || op == "-" {
@@ -944,9 +960,15 @@ func (t *translator) textSQL(e *expr) string {
 	switch e.t.oid {
 	case OIDBool, OIDBytea, OIDFloat4, OIDFloat8:
 		return "pg_cast(" + e.sql + ", " + strconv.Itoa(int(e.t.oid)) + ", 25, -1, 1)"
+	case OIDBpchar:
+		return unpad(e.sql)
 	}
 	return e.sql
 }
+
+// unpad drops char(n)'s padding: PostgreSQL ignores trailing blanks of
+// character values in comparisons, length() and casts to text.
+func unpad(sql string) string { return "rtrim(" + sql + ", ' ')" }
 
 func (t *translator) variadic(name, fn string, args []*pg_query.Node, sc *scope) (*expr, error) {
 	var es []*expr

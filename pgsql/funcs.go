@@ -230,6 +230,10 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		if def.argType.oid == OIDText && (e.t.oid == OIDBool || e.t.oid == OIDBytea) && (name == "concat" || name == "concat_ws") {
 			parts[i] = t.textSQL(e)
 		}
+		if def.argType.oid == OIDText && e.t.oid == OIDBpchar {
+			// Text functions see char(n) without its padding.
+			parts[i] = unpad(e.sql)
+		}
 	}
 	var rt pgType
 	switch def.result {

@@ -543,13 +543,41 @@ func (t *translator) expandStar(cr *pg_query.ColumnRef, sc *scope) ([]*expr, err
 	}
 	var out []*expr
 	found := false
+	if qual == "" && len(sc.rels) == 2 && (sc.rels[0].merged != nil) != (sc.rels[1].merged != nil) {
+		// a JOIN b USING (k): k first, then the other columns of a, then b's.
+		keep, hid := sc.rels[0], sc.rels[1]
+		if keep.merged != nil {
+			keep, hid = hid, keep
+		}
+		col := func(r *rel, name string) *expr {
+			for _, c := range r.cols {
+				if c.name == name {
+					return &expr{sql: r.colSQL(c.name), t: c.t, name: c.name, strength: 2, tableOID: c.tableOID, attnum: c.attnum}
+				}
+			}
+			return nil
+		}
+		for _, u := range hid.using {
+			if e := col(keep, u); e != nil {
+				out = append(out, e)
+			}
+		}
+		for _, r := range sc.rels {
+			for _, c := range r.cols {
+				if !hid.merged[c.name] {
+					out = append(out, col(r, c.name))
+				}
+			}
+		}
+		return out, nil
+	}
 	for _, r := range sc.rels {
 		if qual != "" && r.name != qual {
 			continue
 		}
 		found = true
 		if r.merged != nil && qual == "" {
-			return nil, unsupported("* over a JOIN … USING is not supported; list the columns")
+			return nil, unsupported("* over this JOIN … USING is not supported; list the columns")
 		}
 		for _, c := range r.cols {
 			out = append(out, &expr{sql: r.colSQL(c.name), t: c.t, name: c.name, strength: 2, tableOID: c.tableOID, attnum: c.attnum})
@@ -792,15 +820,25 @@ func (t *translator) join(j *pg_query.JoinExpr, sc *scope) (string, []*rel, erro
 			}
 			sql += " USING (" + strings.Join(q, ", ") + ")"
 		}
-		// The right side's USING columns are merged into the left's.
-		for _, rr := range rrels {
-			c := *rr
+		// The USING columns of one side are merged into the other's: the
+		// right side's for inner and left joins, the left side's for
+		// right joins. FULL joins would need coalesce().
+		hidden := rrels
+		switch j.Jointype {
+		case pg_query.JoinType_JOIN_RIGHT:
+			hidden = lrels
+		case pg_query.JoinType_JOIN_FULL:
+			return "", nil, unsupported("FULL JOIN with USING or NATURAL is not supported")
+		}
+		for _, hr := range hidden {
+			c := *hr
 			c.merged = map[string]bool{}
 			for _, u := range using {
 				c.merged[u] = true
 			}
+			c.using = using
 			for i, r := range rels {
-				if r == rr {
+				if r == hr {
 					rels[i] = &c
 				}
 			}
