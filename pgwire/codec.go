@@ -901,7 +901,8 @@ func decodeText(oid uint32, k kind, b []byte) (any, error) {
 		}
 		return int64(0), nil
 	case kindNumeric:
-		out, err := appendNumericCanonical(nil, b)
+		var scratch [64]byte
+		out, err := appendNumericCanonical(scratch[:0], b)
 		if err != nil {
 			if err == errOutOfRange {
 				return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value overflows numeric format")
@@ -1288,7 +1289,8 @@ func decodeBinary(oid uint32, k kind, b []byte) (any, error) {
 	case kindBytea:
 		return append(make([]byte, 0, len(b)), b...), nil
 	case kindNumeric:
-		out, err := appendNumericFromBinary(nil, b)
+		var scratch [64]byte
+		out, err := appendNumericFromBinary(scratch[:0], b)
 		if err != nil {
 			return nil, err
 		}
