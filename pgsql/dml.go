@@ -542,9 +542,6 @@ func (t *translator) deleteStmt(s *pg_query.DeleteStmt) (*Plan, error) {
 		defer func() { t.ctes = t.ctes[:len(t.ctes)-1] }()
 		with = w
 	}
-	if len(s.UsingClause) > 0 {
-		return nil, unsupported("DELETE … USING is not supported")
-	}
 	tb, err := t.table(s.Relation)
 	if err != nil {
 		return nil, err
@@ -557,7 +554,39 @@ func (t *translator) deleteStmt(s *pg_query.DeleteStmt) (*Plan, error) {
 		b.WriteString(" AS " + quoteIdent(target.name))
 	}
 	sc := &scope{rels: []*rel{target}}
-	if s.WhereClause != nil {
+	if len(s.UsingClause) > 0 {
+		// DELETE FROM t USING u WHERE c: SQLite has no USING; delete
+		// the target rows that the join finds, by rowid.
+		inner := tableRel(tb)
+		inner.name = "__del"
+		if s.Relation.Alias != nil {
+			inner.name = s.Relation.Alias.Aliasname
+		}
+		isc := &scope{rels: []*rel{inner}}
+		var items []string
+		for _, f := range s.UsingClause {
+			sql, rels, err := t.fromItem(f, isc)
+			if err != nil {
+				return nil, err
+			}
+			isc.rels = append(isc.rels, rels...)
+			items = append(items, sql)
+		}
+		sub := "SELECT " + quoteIdent(inner.name) + ".rowid FROM " + quoteIdent(tb.Name) + " AS " + quoteIdent(inner.name) + ", " + strings.Join(items, ", ")
+		if s.WhereClause != nil {
+			w, err := t.expr(s.WhereClause, isc)
+			if err != nil {
+				return nil, err
+			}
+			if w, err = t.coerce(w, tBool); err != nil {
+				return nil, err
+			}
+			sub += " WHERE " + w.sql
+		}
+		b.Reset()
+		b.WriteString(with + "DELETE FROM " + quoteIdent(tb.Name) + " WHERE rowid IN (" + sub + ")")
+		target.name = tb.Name
+	} else if s.WhereClause != nil {
 		if s.WhereClause.GetCurrentOfExpr() != nil {
 			return nil, unsupported("WHERE CURRENT OF is not supported")
 		}

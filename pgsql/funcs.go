@@ -97,9 +97,6 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	if len(names) > 1 && names[0] != "pg_catalog" && names[0] != "public" {
 		return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function %s does not exist", strings.Join(names, "."))
 	}
-	if f.AggFilter != nil {
-		return nil, unsupported("aggregate FILTER is not supported")
-	}
 	if f.AggWithinGroup {
 		return nil, unsupported("WITHIN GROUP is not supported")
 	}
@@ -294,6 +291,19 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		b.WriteString(" ORDER BY " + ob)
 	}
 	b.WriteString(")")
+	if f.AggFilter != nil {
+		if !def.agg {
+			return nil, t.errAt(f.Location, pgerr.SyntaxError, "FILTER specified, but %s is not an aggregate function", name)
+		}
+		fe, err := t.expr(f.AggFilter, sc)
+		if err != nil {
+			return nil, err
+		}
+		if fe, err = t.coerce(fe, tBool); err != nil {
+			return nil, err
+		}
+		b.WriteString(" FILTER (WHERE " + fe.sql + ")")
+	}
 	sql := b.String()
 	if name == "sum" && rt.oid == OIDNumeric {
 		// SQLite's sum() raises on int64 overflow, which PostgreSQL's

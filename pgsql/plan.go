@@ -94,6 +94,10 @@ func (s *Statement) plan(schema Schema, paramOIDs []uint32) (*Plan, error) {
 		}
 		return t.finish(nil, nil)
 	case KindShow:
+		if s.Show.Name == "all" {
+			return t.finish(nil, []Column{{Name: "name", TypeOID: OIDText, TypeMod: -1},
+				{Name: "setting", TypeOID: OIDText, TypeMod: -1}, {Name: "description", TypeOID: OIDText, TypeMod: -1}})
+		}
 		return t.finish(nil, []Column{{Name: s.Show.Name, TypeOID: OIDText, TypeMod: -1}})
 	}
 	n, _ := s.node.(*pg_query.Node)

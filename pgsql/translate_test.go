@@ -129,5 +129,18 @@ func TestPgbench(t *testing.T) {
 		{sql: "select count(*) from pgbench_accounts;", rows: "1000"},
 		{sql: "UPDATE pgbench_branches SET bbalance = bbalance + 0 WHERE bid = 1;"},
 		{sql: "insert into pgbench_accounts(aid, bid, abalance) values (1, 1, 0)", code: "23505"},
+		// psql (A.8-A.10)
+		{sql: "SELECT 1;", rows: "1", cols: "?column?:23"},
+		{sql: "select * from pgbench_branches;", rows: "1|2487|NULL"},
+		{sql: "create table if not exists psql_tellers_copy (tid int, bid int, tbalance int, filler char(84))"},
+		{sql: "create table if not exists psql_tellers_copy (tid int, bid int, tbalance int, filler char(84))"},
+		{sql: "COPY  psql_tellers_copy ( tid, bid, tbalance, filler ) FROM STDIN with (format text)", args: []any{"1", "1", "0", nil}},
+		{sql: "select tid, filler from psql_tellers_copy", rows: "1|NULL"},
+		{sql: "COPY  ( select * from pgbench_tellers order by tid ) TO STDOUT ", rows: "*", cols: "tid:23,bid:23,tbalance:23,filler:1042"},
+		{sql: "COPY  pgbench_branches TO STDOUT with (format csv, header)", rows: "*", cols: "bid:23,bbalance:23,filler:1042"},
+		{sql: "SELECT n.nspname AS \"Name\",\n  pg_catalog.pg_get_userbyid(n.nspowner) AS \"Owner\"\nFROM pg_catalog.pg_namespace n\nWHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'\nORDER BY 1;", code: "0A000"},
+		{sql: "BEGIN;"},
+		{sql: "SELECT 1/0;", code: "22012"},
+		{sql: "ROLLBACK;"},
 	})
 }
