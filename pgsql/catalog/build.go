@@ -48,7 +48,7 @@ type built struct {
 	sizes     map[uint32]int64 // relation oid → bytes
 	idxSizes  map[uint32]int64 // table oid → bytes of its indexes
 
-	script string // the SQL that fills a connection's catalog
+	scripts map[string]string // by schema: the SQL that refills it
 }
 
 type descKey struct {
@@ -77,7 +77,6 @@ var dynamic = []struct{ rel, where string }{
 	{"pg_catalog.pg_authid", ""},
 	{"pg_catalog.pg_roles", ""},
 	{"pg_catalog.pg_user", ""},
-	{"pg_catalog.pg_settings", ""},
 	{"pg_catalog.pg_tables", ""},
 	{"pg_catalog.pg_indexes", ""},
 	{"pg_catalog.pg_sequences", ""},
@@ -121,6 +120,9 @@ func initBuilders() {
 			case c.TypeOID == OIDName || c.TypeOID == OIDChar:
 				b.zero[i] = ""
 			}
+			if v, ok := typicalValues[r.Name][c.Name]; ok {
+				b.zero[i] = normValue(v)
+			}
 		}
 		builders[r] = b
 	}
@@ -132,6 +134,26 @@ func builder(qualified string) *rowBuilder {
 		panic("catalog: no relation " + qualified)
 	}
 	return builders[r]
+}
+
+// typicalValues are column defaults other than the zero: the value most
+// rows have. They are the columns' DEFAULT in SQLite, and INSERTs leave
+// out a column no row sets to anything else, so they make Fill's SQL
+// shorter (parsing it is most of Fill's cost).
+var typicalValues = map[string]map[string]any{
+	"pg_attribute": {"attlen": 4, "atttypmod": -1, "attbyval": true, "attalign": "i", "attstorage": "p",
+		"attislocal": true, "attstattarget": -1},
+	"pg_class": {"relnamespace": nsPublic, "relowner": roleBootstrap, "relpersistence": "p", "relispopulated": true,
+		"relreplident": "d", "reltuples": -1},
+	"columns": {"table_schema": "public", "udt_schema": "pg_catalog", "is_self_referencing": "NO", "is_identity": "NO",
+		"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": "YES"},
+	"table_constraints": {"constraint_schema": "public", "table_schema": "public", "is_deferrable": "NO",
+		"initially_deferred": "NO", "enforced": "YES"},
+	"key_column_usage":        {"constraint_schema": "public", "table_schema": "public"},
+	"constraint_column_usage": {"constraint_schema": "public", "table_schema": "public"},
+	"pg_constraint": {"connamespace": nsPublic, "convalidated": true, "confupdtype": " ", "confdeltype": " ",
+		"confmatchtype": " ", "conislocal": true},
+	"pg_index": {"indisvalid": true, "indisready": true, "indislive": true, "indimmediate": true, "indnatts": 1, "indnkeyatts": 1},
 }
 
 // row returns a new row; kv alternates column names and values.
@@ -405,11 +427,13 @@ func build(s *Snapshot) *built {
 	b.fillNamespaces(users)
 	b.fillRoles(users, roleOIDs)
 	b.fillDatabase()
-	b.fillSettings()
 	b.fillTables(tables, byName, derive)
 	b.fillSequences(seqs)
 	b.fillInfoSchemaTables()
-	b.script = b.fillScript()
+	b.scripts = map[string]string{}
+	for _, schema := range Schemas {
+		b.scripts[schema] = b.fillScript(schema)
+	}
 	return b
 }
 
@@ -508,33 +532,32 @@ func (b *built) fillDatabase() {
 		"datcollate", "C.UTF-8", "datctype", "C.UTF-8"))
 }
 
-func (b *built) fillSettings() {
-	t := staticTSV("pg_settings")
+// settingsScript writes the statements that bring pg_settings, whose
+// fixed rows (PostgreSQL 15's descriptions and defaults) Attach wrote, to
+// the snapshot's settings: undo the previous fill's changes, then set
+// each value that differs, and add the settings PostgreSQL does not know
+// (custom "x.y" options).
+func (b *built) settingsScript(sb *strings.Builder) {
+	sb.WriteString("UPDATE pg_catalog.pg_settings SET setting = reset_val, source = 'default' WHERE source = 'session';\n")
+	sb.WriteString("DELETE FROM pg_catalog.pg_settings WHERE category = 'Customized Options';\n")
+	var custom [][]any
 	bl := builder("pg_catalog.pg_settings")
-	seen := map[string]bool{}
-	for _, r := range t.rows {
-		vals := make([]any, 0, 2*len(t.header))
-		for i, h := range t.header {
-			vals = append(vals, h, tsvValue(bl.rel, h, r[i]))
-		}
-		name := r[0]
-		seen[name] = true
-		if v, ok := b.snap.Settings[name]; ok {
-			vals = append(vals, "setting", v)
-			if v != r[1] {
-				vals = append(vals, "source", "session")
-			}
-		}
-		b.add("pg_catalog.pg_settings", bl.row(vals...))
-	}
 	for _, name := range sortedKeys(b.snap.Settings) {
-		if seen[name] {
+		v := b.snap.Settings[name]
+		if !knownSettings[name] {
+			custom = append(custom, bl.row("name", name, "setting", v, "category", "Customized Options", "short_desc", "",
+				"context", "user", "vartype", "string", "source", "session", "pending_restart", false))
 			continue
 		}
-		b.add("pg_catalog.pg_settings", bl.row("name", name, "setting", b.snap.Settings[name],
-			"category", "Customized Options", "short_desc", "", "context", "user", "vartype", "string",
-			"source", "session", "pending_restart", false))
+		sb.WriteString("UPDATE pg_catalog.pg_settings SET setting = ")
+		writeLiteral(sb, v)
+		sb.WriteString(", source = 'session' WHERE name = ")
+		writeLiteral(sb, name)
+		sb.WriteString(" AND setting IS NOT ")
+		writeLiteral(sb, v)
+		sb.WriteString(";\n")
 	}
+	writeInserts(sb, bl.rel, custom)
 }
 
 // fillTables writes pg_class, pg_attribute, pg_attrdef, pg_index,

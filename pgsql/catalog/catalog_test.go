@@ -52,7 +52,7 @@ func benchSnapshot() *Snapshot {
 					{Name: "sqlite_autoindex_items_2", Columns: []string{"name"}, Unique: true, Constraint: true},
 					{Name: "items_lower_name", Columns: []string{"d", "s"}, Unique: true}}},
 		},
-		Settings: map[string]string{"application_name": "psql", "search_path": `"$user", public`},
+		Settings: map[string]string{"application_name": "psql", "search_path": `"$user", public`, "work_mem": "8MB", "replisql.custom": "x"},
 	}
 }
 

@@ -66,7 +66,21 @@ func Attach(ctx context.Context, c Execer) error {
 // answer from, for its database. snap MUST NOT change afterwards.
 func Fill(ctx context.Context, c Execer, snap *Snapshot) error {
 	b := registry.use(snap)
-	return runScript(ctx, c, b.script)
+	return runScript(ctx, c, b.scripts["pg_catalog"]+b.scripts["information_schema"])
+}
+
+// FillSchema is Fill for one of the attached databases, "pg_catalog" or
+// "information_schema": a caller that fills lazily, when a statement
+// first reads a catalog after a schema change, pays only for the schema
+// the statement reads (psql's meta-commands read only pg_catalog). It
+// still makes snap current for the SQL functions.
+func FillSchema(ctx context.Context, c Execer, snap *Snapshot, schema string) error {
+	b := registry.use(snap)
+	script, ok := b.scripts[schema]
+	if !ok {
+		return fmt.Errorf("catalog: no schema %q", schema)
+	}
+	return runScript(ctx, c, script)
 }
 
 func runScript(ctx context.Context, c Execer, script string) error {
@@ -79,11 +93,14 @@ func runScript(ctx context.Context, c Execer, script string) error {
 	return nil
 }
 
-// fillScript is the SQL that replaces the dynamic rows.
-func (b *built) fillScript() string {
+// fillScript is the SQL that replaces the dynamic rows of one schema.
+func (b *built) fillScript(schema string) string {
 	var sb strings.Builder
 	for _, d := range dynamic {
 		r := relByName[d.rel]
+		if r.Schema != schema {
+			continue
+		}
 		fmt.Fprintf(&sb, "DELETE FROM %s.%s", r.Schema, sqliteIdent(r.Name))
 		if d.where != "" {
 			sb.WriteString(" WHERE " + d.where)
@@ -91,25 +108,56 @@ func (b *built) fillScript() string {
 		sb.WriteString(";\n")
 		writeInserts(&sb, r, b.rows[r])
 	}
+	if schema == "pg_catalog" {
+		b.settingsScript(&sb)
+	}
 	return sb.String()
 }
 
 const rowsPerInsert = 200
 
+// writeInserts writes INSERTs of rows, naming only the columns that some
+// row sets to something other than the column's default: the text SQLite
+// has to parse is most of what a Fill costs.
 func writeInserts(sb *strings.Builder, r *Relation, rows [][]any) {
+	if len(rows) == 0 {
+		return
+	}
+	zero := builders[r].zero
+	var cols []int
+	for k := range r.Columns {
+		for _, row := range rows {
+			if row[k] != zero[k] {
+				cols = append(cols, k)
+				break
+			}
+		}
+	}
+	if len(cols) == 0 {
+		cols = []int{0}
+	}
+	var head strings.Builder
+	fmt.Fprintf(&head, "INSERT INTO %s.%s (", r.Schema, sqliteIdent(r.Name))
+	for i, k := range cols {
+		if i > 0 {
+			head.WriteByte(',')
+		}
+		head.WriteString(sqliteIdent(r.Columns[k].Name))
+	}
+	head.WriteString(") VALUES ")
 	for i := 0; i < len(rows); i += rowsPerInsert {
 		end := min(i+rowsPerInsert, len(rows))
-		fmt.Fprintf(sb, "INSERT INTO %s.%s VALUES ", r.Schema, sqliteIdent(r.Name))
+		sb.WriteString(head.String())
 		for j, row := range rows[i:end] {
 			if j > 0 {
 				sb.WriteByte(',')
 			}
 			sb.WriteByte('(')
-			for k, v := range row {
-				if k > 0 {
+			for n, k := range cols {
+				if n > 0 {
 					sb.WriteByte(',')
 				}
-				writeLiteral(sb, v)
+				writeLiteral(sb, row[k])
 			}
 			sb.WriteByte(')')
 		}

@@ -118,6 +118,14 @@ func (r *Relation) createSQL() string {
 		b.WriteString(sqliteIdent(c.Name))
 		b.WriteByte(' ')
 		b.WriteString(c.SQLite)
+		// The default is the row builder's zero, so that INSERTs can
+		// leave out the columns no row sets.
+		if z := builders[r].zero[i]; z != nil {
+			b.WriteString(" DEFAULT ")
+			var sb strings.Builder
+			writeLiteral(&sb, z)
+			b.WriteString(sb.String())
+		}
 	}
 	b.WriteString(")")
 	return b.String()

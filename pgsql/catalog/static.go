@@ -54,15 +54,20 @@ func tsvValue(rel *Relation, col, s string) any {
 type procInfo struct{ result, arguments, identity string }
 
 var (
-	procs     = map[uint32]procInfo{}
-	opclasses = map[uint32]uint32{} // type oid → default btree opclass
-	keywords  = map[string]bool{}   // keywords quote_ident quotes
+	knownSettings = map[string]bool{} // the settings PostgreSQL 15 has
+	procs         = map[uint32]procInfo{}
+	opclasses     = map[uint32]uint32{} // type oid → default btree opclass
+	keywords      = map[string]bool{}   // keywords quote_ident quotes
 )
 
 func init() {
 	t := staticTSV("pg_proc")
 	for _, r := range t.rows {
 		procs[atou(r[t.col("oid")])] = procInfo{r[t.col("result")], r[t.col("arguments")], r[t.col("identity_arguments")]}
+	}
+	t = staticTSV("pg_settings")
+	for _, r := range t.rows {
+		knownSettings[r[0]] = true
 	}
 	t = staticTSV("opclass")
 	for _, r := range t.rows {
@@ -97,7 +102,7 @@ func opclassFor(oid uint32) uint32 {
 // relations themselves in pg_class and pg_attribute.
 func staticRows() map[*Relation][][]any {
 	rows := map[*Relation][][]any{}
-	for _, name := range []string{"pg_am", "pg_collation", "pg_tablespace", "pg_extension", "pg_language", "pg_proc", "pg_type"} {
+	for _, name := range []string{"pg_am", "pg_collation", "pg_tablespace", "pg_extension", "pg_language", "pg_proc", "pg_type", "pg_settings"} {
 		rel := relByName["pg_catalog."+name]
 		bl := builders[rel]
 		t := staticTSV(name)

@@ -1,0 +1,127 @@
+package catalog
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/replisql/replisql/store"
+)
+
+// FromStore builds a Snapshot from the storage layer's schema: tables,
+// columns with their declared PostgreSQL types, defaults turned back into
+// the text PostgreSQL prints, serial columns (an AUTOINCREMENT rowid
+// key), and indexes (an automatic index without SQL of its own is the
+// index of a PRIMARY KEY or UNIQUE constraint). store.Schema does not
+// carry foreign keys, CHECK constraints, storage options, comments or
+// sizes: the caller adds them to the result before Fill if it has them.
+func FromStore(sc *store.Schema, database string, users []string, settings map[string]string) *Snapshot {
+	s := &Snapshot{Database: database, Users: users, Settings: settings}
+	if sc == nil {
+		return s
+	}
+	names := make([]string, 0, len(sc.Tables))
+	for n := range sc.Tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st := sc.Tables[n]
+		t := Table{Name: st.Name, OID: st.OID}
+		auto := autoincrementRE.MatchString(st.SQL)
+		pkCols := 0
+		for _, c := range st.Columns {
+			if c.PrimaryKey > 0 {
+				pkCols++
+			}
+		}
+		for _, c := range st.Columns {
+			if c.Hidden {
+				continue
+			}
+			col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull}
+			if c.Type == "INTEGER" {
+				// How the SQL layer writes an int8 rowid key (bigserial,
+				// bigint identity); any other integer is spelled as declared.
+				col.Type = "bigint"
+			}
+			if auto && c.PrimaryKey > 0 && pkCols == 1 {
+				col.Serial = true
+			}
+			if c.Default != "" && !col.Serial {
+				oid, _, _, _ := ParseType(col.Type)
+				col.Default = pgDefault(c.Default, oid)
+			}
+			t.Columns = append(t.Columns, col)
+		}
+		for _, ix := range st.Indexes {
+			t.Indexes = append(t.Indexes, Index{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique || ix.Primary,
+				Primary: ix.Primary, Constraint: ix.Primary || ix.Unique && ix.SQL == ""})
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	return s
+}
+
+var (
+	autoincrementRE = regexp.MustCompile(`(?i)\bAUTOINCREMENT\b`)
+	numberRE        = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+)
+
+// castNames are the type names PostgreSQL prints in a default's cast
+// ('abc'::character varying).
+var castNames = map[uint32]string{
+	OIDText: "text", OIDVarchar: "character varying", OIDBpchar: "bpchar", OIDDate: "date",
+	OIDTime: "time without time zone", OIDTimestamp: "timestamp without time zone",
+	OIDTimestamptz: "timestamp with time zone", OIDUUID: "uuid", OIDJSON: "json", OIDJSONB: "jsonb",
+	OIDBytea: "bytea", OIDInt2: "smallint", OIDInt4: "integer", OIDInt8: "bigint", OIDNumeric: "numeric",
+	OIDFloat4: "real", OIDFloat8: "double precision", OIDInterval: "interval", OIDName: "name",
+}
+
+// pgDefault turns a default as the SQL layer writes it for SQLite back
+// into the text pg_get_expr prints for it in PostgreSQL.
+func pgDefault(d string, oid uint32) string {
+	d = strings.TrimSpace(d)
+	for len(d) >= 2 && d[0] == '(' && d[len(d)-1] == ')' && balanced(d[1:len(d)-1]) {
+		d = strings.TrimSpace(d[1 : len(d)-1])
+	}
+	switch {
+	case strings.EqualFold(d, "pg_now()"), strings.EqualFold(d, "CURRENT_TIMESTAMP"):
+		return "now()"
+	case oid == OIDBool && (d == "1" || strings.EqualFold(d, "true")):
+		return "true"
+	case oid == OIDBool && (d == "0" || strings.EqualFold(d, "false")):
+		return "false"
+	case numberRE.MatchString(d):
+		if strings.HasPrefix(d, "-") {
+			return "'" + d + "'::" + castName(oid)
+		}
+		return d
+	case len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'':
+		return d + "::" + castName(oid)
+	}
+	return d
+}
+
+func castName(oid uint32) string {
+	if n, ok := castNames[oid]; ok {
+		return n
+	}
+	return FormatType(oid, -1, false)
+}
+
+func balanced(s string) bool {
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}

@@ -1,0 +1,429 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/store"
+)
+
+func TestParseType(t *testing.T) {
+	tests := []struct {
+		decl   string
+		oid    uint32
+		typmod int32
+		serial bool
+		ok     bool
+	}{
+		{"integer", OIDInt4, -1, false, true},
+		{"INT", OIDInt4, -1, false, true},
+		{"serial", OIDInt4, -1, true, true},
+		{"bigserial", OIDInt8, -1, true, true},
+		{"character varying(40)", OIDVarchar, 44, false, true},
+		{"varchar", OIDVarchar, -1, false, true},
+		{"char(84)", OIDBpchar, 88, false, true},
+		{"character", OIDBpchar, 5, false, true},
+		{"numeric(10,2)", OIDNumeric, 655366, false, true},
+		{"numeric(20)", OIDNumeric, 1310724, false, true},
+		{"timestamp(3) with time zone", OIDTimestamptz, 3, false, true},
+		{"timestamp without time zone", OIDTimestamp, -1, false, true},
+		{"double  precision", OIDFloat8, -1, false, true},
+		{"text[]", OIDTextArray, -1, false, true},
+		{"pg_catalog.int4", OIDInt4, -1, false, true},
+		{"geometry", OIDText, -1, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.decl, func(t *testing.T) {
+			oid, mod, serial, ok := ParseType(tt.decl)
+			if oid != tt.oid || mod != tt.typmod || serial != tt.serial || ok != tt.ok {
+				t.Errorf("ParseType(%q) = %d, %d, %v, %v; want %d, %d, %v, %v", tt.decl, oid, mod, serial, ok, tt.oid, tt.typmod, tt.serial, tt.ok)
+			}
+			if ok {
+				// Round trip through format_type and back.
+				if o2, m2, _, ok2 := ParseType(FormatType(oid, mod, true)); !ok2 || o2 != oid || m2 != mod && !(oid == OIDBpchar && mod == 5) {
+					t.Errorf("ParseType(FormatType(%d, %d)) = %d, %d, %v", oid, mod, o2, m2, ok2)
+				}
+			}
+		})
+	}
+}
+
+func TestArrays(t *testing.T) {
+	tests := []struct {
+		text  string
+		elems []string // "<NULL>" for NULL
+	}{
+		{"{}", nil},
+		{"{a,b}", []string{"a", "b"}},
+		{`{"a b","",NULL,"NULL","x\"y","c\\d"}`, []string{"a b", "", "<NULL>", "NULL", `x"y`, `c\d`}},
+		{"{fillfactor=100}", []string{"fillfactor=100"}},
+		{"{postgres=UC/postgres,=U/postgres}", []string{"postgres=UC/postgres", "=U/postgres"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, ok := parseArray(tt.text)
+			if !ok {
+				t.Fatalf("parseArray(%q) failed", tt.text)
+			}
+			var in []*string
+			var gotS []string
+			for i, e := range got {
+				if e == nil {
+					gotS = append(gotS, "<NULL>")
+				} else {
+					gotS = append(gotS, *e)
+				}
+				_ = i
+			}
+			if strings.Join(gotS, "|") != strings.Join(tt.elems, "|") || len(gotS) != len(tt.elems) {
+				t.Errorf("parseArray(%q) = %q, want %q", tt.text, gotS, tt.elems)
+			}
+			for _, e := range tt.elems {
+				if e == "<NULL>" {
+					in = append(in, nil)
+				} else {
+					e := e
+					in = append(in, &e)
+				}
+			}
+			if f := formatArray(in); f != tt.text {
+				t.Errorf("formatArray(%q) = %q, want %q", tt.elems, f, tt.text)
+			}
+		})
+	}
+	for _, bad := range []string{"", "a,b", "{a", `{"a}`, "{a\"b\"c,d}x"} {
+		if _, ok := parseArray(bad); ok {
+			t.Errorf("parseArray(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	r, ok := Lookup("", "pg_class")
+	if !ok || r.OID != 1259 || r.View {
+		t.Fatalf("Lookup(pg_class) = %+v, %v", r, ok)
+	}
+	for _, c := range []struct {
+		name string
+		oid  uint32
+		lite string
+	}{{"oid", OIDOid, "INTEGER"}, {"relname", OIDName, "TEXT"}, {"relhasindex", OIDBool, "INTEGER"}, {"reltuples", OIDFloat4, "REAL"}, {"reloptions", OIDTextArray, "TEXT"}} {
+		col, ok := r.Column(c.name)
+		if !ok || col.TypeOID != c.oid || col.SQLite != c.lite {
+			t.Errorf("pg_class.%s = %+v, %v; want type %d, %s", c.name, col, ok, c.oid, c.lite)
+		}
+	}
+	if _, ok := Lookup("", "columns"); ok {
+		t.Error("unqualified columns resolved to information_schema")
+	}
+	if r, ok := Lookup("information_schema", "columns"); !ok || !r.View {
+		t.Errorf("information_schema.columns: %v, %v", r, ok)
+	}
+	if f, ok := LookupFunction("pg_get_indexdef"); !ok || f.ResultOID != OIDText || f.MaxArgs != 3 {
+		t.Errorf("LookupFunction(pg_get_indexdef) = %+v, %v", f, ok)
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	snap := benchSnapshot()
+	c := openTestDB(t, snap)
+	tests := []struct{ sql, want string }{
+		{"SELECT pg_regclass_in('pgbench_accounts')", "16390"},
+		{"SELECT pg_regclass_in('public.pgbench_accounts')", "16390"},
+		{"SELECT pg_regclass_in('pg_catalog.pg_class')", "1259"},
+		{"SELECT pg_regclass_in('pg_type')", "1247"},
+		{"SELECT pg_regclass_in('16390')", "16390"},
+		{`SELECT pg_regclass_in('"pgbench_accounts"')`, "16390"},
+		{"SELECT to_regclass('nope')", `\N`},
+		{"SELECT pg_regclass_out(16390)", "pgbench_accounts"},
+		{"SELECT pg_regclass_out(1259)", "pg_class"},
+		{"SELECT pg_regclass_out(424242)", "424242"},
+		{"SELECT pg_regtype_out(1042)", "character"},
+		{"SELECT pg_regnamespace_out(2200)", "public"},
+		{"SELECT pg_get_serial_sequence('pgbench_history', 'hid')", "public.pgbench_history_hid_seq"},
+		{"SELECT pg_get_serial_sequence('pgbench_history', 'tid')", `\N`},
+		{"SELECT pg_get_indexdef(NULL)", `\N`},
+		{"SELECT format_type(NULL, NULL)", `\N`},
+		{"SELECT pg_get_userbyid(NULL)", `\N`},
+		{"SELECT pg_table_is_visible(NULL)", `\N`},
+		{"SELECT obj_description(16390)", "bank accounts"},
+		{"SELECT col_description(16390, 3)", "balance"},
+		{"SELECT col_description(16390, 2)", `\N`},
+		{"SELECT pg_total_relation_size(16390)", "0"},
+		{"SELECT pg_relation_is_publishable(16390)", "1"},
+		{"SELECT pg_relation_is_publishable(1259)", "0"},
+		{"SELECT pg_array_contains('{1,2}', 2)", "1"},
+		{"SELECT pg_array_contains('{1,NULL}', 2)", `\N`},
+		{"SELECT pg_array_contains('{1,3}', 2)", "0"},
+		{"SELECT pg_array_get('{a,b}', 2)", "b"},
+		{"SELECT pg_array_get('1 2', 0)", "1"},
+		{"SELECT '{' || coalesce(group_concat(pg_array_elem(x), ','), '') || '}' FROM (SELECT 'a b' AS x UNION ALL SELECT 'c')", `{"a b",c}`},
+		{"SELECT '{' || coalesce(group_concat(pg_array_elem(x), ','), '') || '}' FROM (SELECT 1 AS x WHERE 0)", `{}`},
+		{"SELECT cardinality('{a,b,c}')", "3"},
+		{"SELECT pg_get_function_result(1081)", "text"},
+		{"SELECT pg_get_function_arguments(2507)", "oid, integer, boolean"},
+		{"SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'pg_attribute' AND relnamespace = 11", "1"},
+		{"SELECT setting FROM pg_catalog.pg_settings WHERE name = 'application_name'", "psql"},
+		{"SELECT setting || ' ' || source FROM pg_catalog.pg_settings WHERE name = 'work_mem'", "8MB session"},
+		{"SELECT setting || ' ' || source FROM pg_catalog.pg_settings WHERE name = 'replisql.custom'", "x session"},
+		{"SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_connections'", "100"},
+		{"SELECT txid_current() < txid_current()", "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sql, func(t *testing.T) {
+			got := query(t, c, tt.sql)
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("%s = %q, want %q", tt.sql, got, tt.want)
+			}
+		})
+	}
+	_, err := c.ExecContext(context.Background(), "SELECT pg_regclass_in('no_such_table')")
+	var pe *pgerr.Error
+	if !errors.As(store.MapError(err), &pe) || pe.Code != pgerr.UndefinedTable {
+		t.Errorf("pg_regclass_in of an unknown name: %v, want 42P01", err)
+	}
+}
+
+func TestRefill(t *testing.T) {
+	ctx := context.Background()
+	a := benchSnapshot()
+	c := openTestDB(t, a)
+	b := benchSnapshot()
+	b.Tables = b.Tables[:1] // only pgbench_branches
+	b.Tables = append(b.Tables, Table{Name: "t2", OID: 16500, Columns: []Column{{Name: "x", Type: "text"}}})
+	if err := Fill(ctx, c, b); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, c, "SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = 2200 ORDER BY 1")
+	if strings.Join(got, ",") != "pgbench_branches,pgbench_branches_pkey,t2" {
+		t.Errorf("after refill: %q", got)
+	}
+	if got := query(t, c, "SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid >= 16384"); got[0] != "5" {
+		t.Errorf("attributes after refill: %s, want 5", got[0])
+	}
+	if got := query(t, c, "SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = 1259"); got[0] != "33" {
+		t.Errorf("pg_class's own attributes: %s, want 33 (fixed rows must survive a refill)", got[0])
+	}
+	if got := query(t, c, "SELECT obj_description(16390, 'pg_class')"); got[0] != `\N` {
+		t.Errorf("comment of a dropped table: %s", got[0])
+	}
+	// Fill again with a: the shared registry switches back.
+	if err := Fill(ctx, c, a); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(t, c, "SELECT count(*) FROM pg_catalog.pg_class WHERE relkind = 'r' AND relnamespace = 2200"); got[0] != "5" {
+		t.Errorf("tables after second refill: %s", got[0])
+	}
+}
+
+func TestFillTransactions(t *testing.T) {
+	ctx := context.Background()
+	c := openTestDB(t, benchSnapshot())
+	other := &Snapshot{Database: "bench", Tables: []Table{{Name: "only", OID: 17000, Columns: []Column{{Name: "a", Type: "int"}}}}}
+	count := func() string {
+		return query(t, c, "SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = 2200")[0]
+	}
+	// Inside a transaction that rolls back: the catalog goes back too.
+	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Fill(ctx, c, other); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != "1" {
+		t.Errorf("inside the transaction: %s relations, want 1", n)
+	}
+	if _, err := c.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != "14" {
+		t.Errorf("after ROLLBACK: %s relations, want 14", n)
+	}
+	// A failing fill (query_only) leaves the catalog as it was and the
+	// connection usable.
+	if _, err := c.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Fill(ctx, c, other); err == nil {
+		t.Fatal("Fill with query_only on succeeded")
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != "14" {
+		t.Errorf("after a failed fill: %s relations, want 14", n)
+	}
+	if err := Fill(ctx, c, other); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != "1" {
+		t.Errorf("after fill: %s relations, want 1", n)
+	}
+	if err := Attach(ctx, c); err != nil {
+		t.Errorf("second Attach: %v", err)
+	}
+	if got := query(t, c, "SELECT count(*) FROM pg_catalog.pg_type WHERE oid = 23"); got[0] != "1" {
+		t.Errorf("int4 rows after a second Attach: %s", got[0])
+	}
+}
+
+func TestFromStore(t *testing.T) {
+	sc := &store.Schema{Version: 3, Tables: map[string]*store.Table{
+		"acc": {Name: "acc", OID: 16386, SQL: `CREATE TABLE "acc" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "name" character varying(20) NOT NULL UNIQUE, "on" boolean DEFAULT 1, "at" timestamp with time zone DEFAULT (pg_now()), "n" integer DEFAULT -1, "s" text DEFAULT 'x')`,
+			Columns: []store.Column{
+				{Name: "id", Type: "INTEGER", NotNull: true, PrimaryKey: 1},
+				{Name: "name", Type: "character varying(20)", NotNull: true},
+				{Name: "on", Type: "boolean", Default: "1"},
+				{Name: "at", Type: "timestamp with time zone", Default: "(pg_now())"},
+				{Name: "n", Type: "integer", Default: "-1"},
+				{Name: "s", Type: "text", Default: "'x'"},
+			},
+			Indexes: []store.Index{
+				{Name: "acc_pkey", Unique: true, Primary: true, Columns: []string{"id"}},
+				{Name: "sqlite_autoindex_acc_1", Unique: true, Columns: []string{"name"}},
+				{Name: "acc_n", Columns: []string{"n"}, SQL: `CREATE INDEX "acc_n" ON "acc" ("n")`},
+			}},
+	}}
+	snap := FromStore(sc, "db", []string{"alice"}, nil)
+	c := openTestDB(t, snap)
+	got := query(t, c, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), (SELECT pg_get_expr(d.adbin, d.adrelid, 1) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef), a.attnotnull
+		FROM pg_catalog.pg_attribute a WHERE a.attrelid = 16386 AND a.attnum > 0 ORDER BY a.attnum`)
+	want := []string{
+		"id\tbigint\tnextval('acc_id_seq'::regclass)\t1",
+		"name\tcharacter varying(20)\t\\N\t1",
+		"on\tboolean\ttrue\t0",
+		"at\ttimestamp with time zone\tnow()\t0",
+		"n\tinteger\t'-1'::integer\t0",
+		"s\ttext\t'x'::text\t0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("columns:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	got = query(t, c, `SELECT c2.relname, pg_get_indexdef(i.indexrelid, 0, 1), pg_get_constraintdef(con.oid, 1)
+		FROM pg_catalog.pg_class c2, pg_catalog.pg_index i LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid)
+		WHERE i.indrelid = 16386 AND i.indexrelid = c2.oid ORDER BY i.indisprimary DESC, c2.relname`)
+	want = []string{
+		"acc_pkey\tCREATE UNIQUE INDEX acc_pkey ON acc USING btree (id)\tPRIMARY KEY (id)",
+		"acc_n\tCREATE INDEX acc_n ON acc USING btree (n)\t\\N",
+		"acc_name_key\tCREATE UNIQUE INDEX acc_name_key ON acc USING btree (name)\tUNIQUE (name)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("indexes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := query(t, c, "SELECT pg_get_userbyid(relowner), relname FROM pg_catalog.pg_class WHERE relkind = 'S'"); len(got) != 1 || got[0] != "alice\tacc_id_seq" {
+		t.Errorf("sequences: %q", got)
+	}
+}
+
+// TestConcurrentFill fills many connections from the same and from
+// different snapshots at once (run with -race).
+func TestConcurrentFill(t *testing.T) {
+	ctx := context.Background()
+	shared := benchSnapshot()
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		c := openTestDB(t, shared)
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			snap := shared
+			if i%2 == 1 {
+				snap = benchSnapshot()
+			}
+			for j := 0; j < 3; j++ {
+				if err := Fill(ctx, c, snap); err != nil {
+					t.Error(err)
+					return
+				}
+				var n int
+				if err := c.QueryRowContext(ctx, "SELECT count(*) FROM pg_catalog.pg_index WHERE pg_get_indexdef(indexrelid) IS NOT NULL").Scan(&n); err != nil || n != 7 {
+					t.Errorf("indexes with a definition: %d, %v", n, err)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+}
+
+// wideSnapshot is n tables of ten columns with a primary key, an index, a
+// foreign key to the previous table, a CHECK and a comment.
+func wideSnapshot(n int) *Snapshot {
+	s := &Snapshot{Database: "bench", Users: []string{"postgres"}}
+	for i := 0; i < n; i++ {
+		name := "t" + strconv.Itoa(i)
+		t := Table{Name: name, OID: uint32(16384 + 2*(i+1)), Comment: "table " + name}
+		for j := 0; j < 10; j++ {
+			typ := []string{"integer", "bigint", "text", "varchar(40)", "numeric(10,2)", "timestamptz", "boolean", "char(8)", "double precision", "jsonb"}[j]
+			t.Columns = append(t.Columns, Column{Name: fmt.Sprintf("c%d", j), Type: typ, NotNull: j == 0})
+		}
+		t.Columns[1].Type = "bigserial"
+		t.Indexes = []Index{{Name: name + "_pkey", Columns: []string{"c0"}, Unique: true, Primary: true, Constraint: true},
+			{Name: name + "_c2_idx", Columns: []string{"c2", "c3"}}}
+		t.Constraints = []Constraint{{Type: 'c', Columns: []string{"c0"}, Check: "c0 > 0"}}
+		if i > 0 {
+			t.Constraints = append(t.Constraints, Constraint{Type: 'f', Columns: []string{"c0"}, RefTable: "t" + strconv.Itoa(i-1)})
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	return s
+}
+
+// BenchmarkFill measures refilling one connection's catalog for a
+// 50-table schema: the rows and SQL are built once per Snapshot (first
+// Fill) and every connection then runs the shared script.
+func BenchmarkFill(b *testing.B) {
+	ctx := context.Background()
+	snap := wideSnapshot(50)
+	c := openTestDB(b, snap)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := Fill(ctx, c, snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(registry.use(snap).scripts["pg_catalog"])+len(registry.use(snap).scripts["information_schema"])), "script-bytes")
+}
+
+// BenchmarkFillSchema measures refilling pg_catalog alone (what psql's
+// meta-commands need) for a 50-table schema.
+func BenchmarkFillSchema(b *testing.B) {
+	ctx := context.Background()
+	snap := wideSnapshot(50)
+	c := openTestDB(b, snap)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := FillSchema(ctx, c, snap, "pg_catalog"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuild measures building the rows and SQL of a 50-table
+// schema, what the first Fill after a schema change pays once.
+func BenchmarkBuild(b *testing.B) {
+	snap := wideSnapshot(50)
+	for i := 0; i < b.N; i++ {
+		build(snap)
+	}
+}
+
+// BenchmarkAttach measures attaching and writing the fixed rows on a new
+// connection.
+func BenchmarkAttach(b *testing.B) {
+	ctx := context.Background()
+	snap := wideSnapshot(1)
+	c := openTestDB(b, snap)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := Attach(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
