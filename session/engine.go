@@ -47,7 +47,7 @@ func NewEngine(cfg Config, st *store.Store) *Engine {
 }
 
 // DefaultServerVersion is the PostgreSQL version RepliSQL reports.
-const DefaultServerVersion = "15.0"
+const DefaultServerVersion = pgwire.DefaultServerVersion
 
 // NewSession implements pgwire.Handler.
 func (e *Engine) NewSession(ctx context.Context, info pgwire.StartupInfo) (pgwire.Session, error) {

@@ -36,7 +36,7 @@ func init() {
 	def(&paramDef{name: "is_superuser", def: "on", report: true, readOnly: true, desc: "Shows whether the current user is a superuser."})
 	def(&paramDef{name: "server_encoding", def: "UTF8", report: true, readOnly: true, desc: "Shows the server (database) character set encoding."})
 	def(&paramDef{name: "server_version", def: DefaultServerVersion, report: true, readOnly: true, desc: "Shows the server version."})
-	def(&paramDef{name: "server_version_num", def: "150000", readOnly: true, desc: "Shows the server version as an integer."})
+	def(&paramDef{name: "server_version_num", def: "150018", readOnly: true, desc: "Shows the server version as an integer."})
 	def(&paramDef{name: "session_authorization", report: true, readOnly: true, desc: "Sets the session user name."})
 	def(&paramDef{name: "standard_conforming_strings", def: "on", report: true, normalize: normOnlyOn, desc: "Causes '...' strings to treat backslashes literally."})
 	def(&paramDef{name: "TimeZone", def: "Etc/UTC", report: true, normalize: normTimeZone, desc: "Sets the time zone for displaying and interpreting time stamps."})

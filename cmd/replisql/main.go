@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/replisql/replisql/pgwire"
 )
 
 func main() {
@@ -81,4 +83,4 @@ func run(ctx context.Context, args []string) error {
 var version = "dev"
 
 // pgVersion is the PostgreSQL version the node reports.
-const pgVersion = "15.0"
+const pgVersion = pgwire.DefaultServerVersion
