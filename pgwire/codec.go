@@ -950,6 +950,13 @@ func decodeText(oid uint32, k kind, b []byte) (any, error) {
 		if err := checkText(b); err != nil {
 			return nil, err
 		}
+		if k == kindJSONB {
+			out, err := normalizeJSONB(nil, b)
+			if err != nil {
+				return nil, err
+			}
+			return string(out), nil
+		}
 		if !json.Valid(b) {
 			return nil, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input syntax for type %s", sqlTypeName(oid))
 		}

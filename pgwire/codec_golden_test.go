@@ -74,7 +74,7 @@ var goldenInputs = []struct {
 	{"uuid", []string{"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}", "a0eebc999c0b4ef8bb6d6bb9bd380a11",
 		"a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11"}},
 	{"json", []string{`{"a": 1}`, `[1,2]`, `"x"`, `null`}},
-	{"jsonb", []string{`{"a": 1}`, `[1, 2]`}},
+	{"jsonb", []string{`{"a": 1}`, `[1, 2]`, `{"b":1,"a":[1,2.50,1e2,-0.0],"aa":"x\u0041\u00e9\n\u001f/","a":null, "c":{"z":true,"y":false}}`, `"x"`, `  3.0  `, `[]`, `{}`}},
 	{"int4[]", []string{"{1,2,NULL}", "{{1,2},{3,4}}", "{}", "[0:1]={5,6}", "{ 1 , 02 }"}},
 	{"int8[]", []string{"{9223372036854775807}"}},
 	{"text[]", []string{`{a,"b c","",NULL,"x\"y","null","back\\slash"}`, `{"{}",","}`}},

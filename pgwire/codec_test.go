@@ -220,7 +220,9 @@ func TestCodecDecodeParamValues(t *testing.T) {
 		{"interval units", OIDInterval, 0, "1h 30m", "01:30:00"},
 		{"int4[] text", OIDInt4Array, 0, "{ 1, NULL ,3 }", "{1,NULL,3}"},
 		{"void", OIDVoid, 0, "", nil},
-		{"jsonb binary", OIDJSONB, 1, "\x01{\"a\":1}", `{"a":1}`},
+		{"jsonb binary", OIDJSONB, 1, "\x01{\"a\":1}", `{"a": 1}`},
+		{"jsonb normalized", OIDJSONB, 0, `{"b":[1.50,2e1],"a":{}}`, `{"a": {}, "b": [1.50, 20]}`},
+		{"json kept", OIDJSON, 0, `{"b":1, "b":2}`, `{"b":1, "b":2}`},
 		{"char binary", OIDChar, 1, "x", "x"},
 	}
 	for _, tt := range tests {
