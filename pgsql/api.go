@@ -158,6 +158,16 @@ type Catalog interface {
 	CatalogRelation(schema, name string) (sql string, cols []Column, ok bool)
 }
 
+// CatalogFunctions is implemented by a Schema whose catalog emulation
+// also provides functions (pg_get_userbyid, format_type,
+// pg_table_is_visible, …) as SQLite functions it registered itself.
+type CatalogFunctions interface {
+	// CatalogFunction resolves a function by name (without a
+	// pg_catalog. prefix) and argument count: the SQLite function to
+	// call and its result type.
+	CatalogFunction(name string, nargs int) (sqliteName string, result uint32, ok bool)
+}
+
 // Table describes one table of the user's database.
 type Table struct {
 	Name    string

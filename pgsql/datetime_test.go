@@ -35,3 +35,39 @@ func TestDateTime(t *testing.T) {
 		{sql: "COPY ev (id) FROM STDIN", args: []any{"abc"}, code: "22P02"},
 	})
 }
+
+func TestRandom(t *testing.T) {
+	d := newTestDB(t)
+	d.mustRun(t, "CREATE TABLE r (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n int, f float8)")
+	runCases(t, d, []stmtCase{
+		{sql: "INSERT INTO r (n) VALUES (1), (2) RETURNING id <> '00000000-0000-0000-0000-000000000000'", rows: "1\n1"},
+		{sql: "SELECT count(DISTINCT id) FROM r", rows: "2"},
+		{sql: "INSERT INTO r (n, f) SELECT g, 0 FROM generate_series(3, 5) g"},
+		{sql: "SELECT count(DISTINCT id), count(*) FROM r", rows: "5|5"},
+		{sql: "INSERT INTO r DEFAULT VALUES"},
+		{sql: "INSERT INTO r (id, n, f) VALUES (gen_random_uuid(), 9, random()) RETURNING f >= 0 AND f < 1", rows: "1"},
+		{sql: "UPDATE r SET f = random() WHERE n >= 3"},
+		{sql: "SELECT count(DISTINCT f) FROM r WHERE n >= 3", rows: "4"},
+		{sql: "SELECT gen_random_uuid() <> gen_random_uuid(), random() < 1", rows: "1|1", cols: "?column?:16,?column?:16"},
+		{sql: "SELECT random() FROM r", code: "0A000"},
+		{sql: "INSERT INTO r (n) SELECT random() FROM r", code: "0A000"},
+	})
+	// The values are a function of the bound seed: the same seed gives
+	// the same values (replay), another seed other values.
+	st, _ := Parse("SELECT gen_random_uuid(), random()")
+	p, err := st[0].Plan(d, nil)
+	if err != nil || len(p.Extra) != 1 || p.Extra[0] != ValueRandomSeed {
+		t.Fatalf("%v %+v", err, p)
+	}
+	get := func(seed int64) string {
+		var u string
+		var f float64
+		if err := d.conn.QueryRowContext(t.Context(), p.SQL[0], seed).Scan(&u, &f); err != nil {
+			t.Fatal(err)
+		}
+		return u + formatValue(f)
+	}
+	if get(1) != get(1) || get(1) == get(2) {
+		t.Fatal("random values are not a function of the seed")
+	}
+}

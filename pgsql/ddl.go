@@ -317,6 +317,11 @@ func (t *translator) defaultExpr(n *pg_query.Node, typ pgType) (string, error) {
 	if fc := n.GetFuncCall(); fc != nil {
 		names := nameList(fc.Funcname)
 		switch names[len(names)-1] {
+		case "gen_random_uuid", "uuid_generate_v4":
+			if typ.oid == OIDUUID && len(fc.Args) == 0 {
+				return "(pg_gen_random_uuid())", nil
+			}
+			return "", unsupported("DEFAULT gen_random_uuid() is only supported for uuid columns")
 		case "now", "transaction_timestamp":
 			if typ.oid == OIDTimestamptz && len(fc.Args) == 0 {
 				return "(pg_now())", nil
@@ -596,8 +601,8 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 			if c.pk || c.unique || c.serial {
 				return nil, unsupported("ALTER TABLE ADD COLUMN with PRIMARY KEY, UNIQUE or serial is not supported")
 			}
-			if strings.Contains(c.dflt, "pg_now()") {
-				return nil, unsupported("ALTER TABLE ADD COLUMN with DEFAULT now() is not supported")
+			if strings.Contains(c.dflt, "pg_now()") || strings.Contains(c.dflt, "pg_gen_random_uuid()") {
+				return nil, unsupported("ALTER TABLE ADD COLUMN with DEFAULT now() or gen_random_uuid() is not supported")
 			}
 			sqls = append(sqls, "ALTER TABLE "+quoteIdent(tb.Name)+" ADD COLUMN "+c.sql())
 		case pg_query.AlterTableType_AT_DropColumn:

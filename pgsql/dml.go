@@ -52,12 +52,38 @@ func columnIndex(tb *Table, name string) int {
 	return -1
 }
 
-// nowDefault reports whether a column's stored default is the
-// transaction timestamp (written as pg_now() by CREATE TABLE). Such
-// defaults are filled in by INSERT as a session value, so that replay is
-// deterministic.
+// nowDefault reports whether a column's stored default depends on the
+// session: the transaction timestamp (written as pg_now() by CREATE
+// TABLE) or a random uuid (pg_gen_random_uuid()). INSERT fills such
+// defaults in from session values, so that replay is deterministic.
 func nowDefault(c *TableColumn) bool {
-	return strings.Contains(strings.ToLower(c.Default), "pg_now()")
+	d := strings.ToLower(c.Default)
+	return strings.Contains(d, "pg_now()") || strings.Contains(d, "pg_gen_random_uuid()")
+}
+
+// defaultSQL is the value of a session-dependent default; row
+// distinguishes rows of one execution ("" when each call site runs once).
+func (t *translator) defaultSQL(c *TableColumn, row string) (string, error) {
+	if strings.Contains(strings.ToLower(c.Default), "pg_now()") {
+		return t.extra(ValueTxnTimestamp)
+	}
+	return t.randomSQL("pg_uuid", row)
+}
+
+// randomSQL calls pg_uuid or pg_random with the statement's random seed
+// and a call-site number: a pure function of bound values, so replay
+// gives the same values.
+func (t *translator) randomSQL(fn, row string) (string, error) {
+	seed, err := t.extra(ValueRandomSeed)
+	if err != nil {
+		return "", err
+	}
+	k := strconv.Itoa(t.randN)
+	t.randN++
+	if row != "" {
+		return fn + "(" + seed + ", " + k + ", " + row + ")", nil
+	}
+	return fn + "(" + seed + ", " + k + ")", nil
 }
 
 func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
@@ -96,17 +122,6 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 			nowCols = append(nowCols, i)
 		}
 	}
-	nowSQL := ""
-	if len(nowCols) > 0 || true {
-		for i := range tb.Columns {
-			if nowDefault(&tb.Columns[i]) {
-				if nowSQL, err = t.extra(ValueTxnTimestamp); err != nil {
-					return nil, err
-				}
-				break
-			}
-		}
-	}
 	var body string
 	var outCols []int
 	sel := s.SelectStmt.GetSelectStmt()
@@ -118,8 +133,12 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 			body = " DEFAULT VALUES"
 		} else {
 			var vs []string
-			for range outCols {
-				vs = append(vs, nowSQL)
+			for _, ci := range outCols {
+				v, err := t.defaultSQL(&tb.Columns[ci], "")
+				if err != nil {
+					return nil, err
+				}
+				vs = append(vs, v)
 			}
 			body = " VALUES (" + strings.Join(vs, ", ") + ")"
 		}
@@ -134,7 +153,7 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 				}
 			}
 		}
-		outCols, body, err = t.insertValues(tb, cols, nowCols, nowSQL, sel)
+		outCols, body, err = t.insertValues(tb, cols, nowCols, sel)
 		if err != nil {
 			return nil, err
 		}
@@ -184,8 +203,12 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 			}
 			sels = append(sels, a.sql)
 		}
-		for range nowCols {
-			sels = append(sels, nowSQL)
+		for _, ci := range nowCols {
+			v, err := t.defaultSQL(&tb.Columns[ci], "row_number() OVER ()")
+			if err != nil {
+				return nil, err
+			}
+			sels = append(sels, v)
 		}
 		outCols = append(append([]int{}, cols...), nowCols...)
 		if wrap {
@@ -223,7 +246,7 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 	return t.finish([]string{b.String()}, retCols)
 }
 
-func (t *translator) insertValues(tb *Table, cols, nowCols []int, nowSQL string, sel *pg_query.SelectStmt) ([]int, string, error) {
+func (t *translator) insertValues(tb *Table, cols, nowCols []int, sel *pg_query.SelectStmt) ([]int, string, error) {
 	rows := sel.ValuesLists
 	ncol := len(cols)
 	// A column given DEFAULT in every row is left out; one given DEFAULT
@@ -276,13 +299,20 @@ func (t *translator) insertValues(tb *Table, cols, nowCols []int, nowSQL string,
 			c := &tb.Columns[cols[i]]
 			if items[i].GetSetToDefault() != nil {
 				if nowDefault(c) {
-					b.WriteString(nowSQL)
+					v, err := t.defaultSQL(c, "")
+					if err != nil {
+						return nil, "", err
+					}
+					b.WriteString(v)
 				} else {
 					b.WriteString("NULL")
 				}
 				continue
 			}
+			t.randomRow = ""
+			t.randomOK = true
 			e, err := t.expr(items[i], empty)
+			t.randomOK = false
 			if err != nil {
 				return nil, "", err
 			}
@@ -292,12 +322,16 @@ func (t *translator) insertValues(tb *Table, cols, nowCols []int, nowSQL string,
 			}
 			b.WriteString(a.sql)
 		}
-		for range nowCols {
+		for _, ci := range nowCols {
 			if !first {
 				b.WriteString(", ")
 			}
 			first = false
-			b.WriteString(nowSQL)
+			v, err := t.defaultSQL(&tb.Columns[ci], "")
+			if err != nil {
+				return nil, "", err
+			}
+			b.WriteString(v)
 		}
 		b.WriteString(")")
 	}
@@ -400,7 +434,7 @@ func (t *translator) setList(list []*pg_query.Node, tb *Table, sc *scope) (strin
 		if rt.Val.GetSetToDefault() != nil {
 			switch {
 			case nowDefault(c):
-				s, err := t.extra(ValueTxnTimestamp)
+				s, err := t.defaultSQL(c, "rowid")
 				if err != nil {
 					return "", err
 				}
@@ -411,7 +445,9 @@ func (t *translator) setList(list []*pg_query.Node, tb *Table, sc *scope) (strin
 				val = "NULL"
 			}
 		} else {
+			t.randomOK, t.randomRow = true, "rowid"
 			e, err := t.expr(rt.Val, sc)
+			t.randomOK, t.randomRow = false, ""
 			if err != nil {
 				return "", err
 			}

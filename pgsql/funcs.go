@@ -141,8 +141,30 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 			return nil, err
 		}
 		return &expr{sql: s, t: tName, name: name, strength: 2}, nil
-	case "random", "gen_random_uuid", "uuid_generate_v4", "setseed":
-		return nil, unsupported("%s() is not supported yet", name)
+	case "random", "gen_random_uuid", "uuid_generate_v4":
+		if len(f.Args) != 0 {
+			break
+		}
+		if t.ddl {
+			if name == "random" {
+				return nil, unsupported("random() is not supported here")
+			}
+			return &expr{sql: "pg_gen_random_uuid()", t: tUUID, name: name, strength: 2}, nil
+		}
+		if !t.randomOK {
+			return nil, unsupported("%s() is only supported in INSERT … VALUES, UPDATE … SET and SELECT without FROM", name)
+		}
+		fn, typ := "pg_uuid", tUUID
+		if name == "random" {
+			fn, typ = "pg_random", tFloat8
+		}
+		sql, err := t.randomSQL(fn, t.randomRow)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: sql, t: typ, name: name, strength: 2}, nil
+	case "setseed":
+		return nil, unsupported("setseed() is not supported")
 	case "nextval", "currval", "setval", "lastval":
 		return nil, unsupported("sequences are not supported")
 	case "pg_typeof":
@@ -164,6 +186,22 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	case "to_char", "to_timestamp", "to_date", "age", "make_date",
 		"make_timestamp", "make_interval", "justify_interval", "date_bin":
 		return nil, unsupported("%s is not supported yet", name)
+	}
+	if cf, ok := t.schema.(CatalogFunctions); ok {
+		if fn, res, ok := cf.CatalogFunction(name, len(f.Args)); ok {
+			var parts []string
+			agg := false
+			for _, a := range f.Args {
+				e, err := t.expr(a, sc)
+				if err != nil {
+					return nil, err
+				}
+				e = t.resolveUnknown(e)
+				parts = append(parts, e.sql)
+				agg = agg || e.agg
+			}
+			return &expr{sql: fn + "(" + strings.Join(parts, ", ") + ")", t: pgType{res, -1}, name: name, strength: 2, agg: agg}, nil
+		}
 	}
 	if strings.HasPrefix(name, "pg_") || strings.HasSuffix(name, "_description") || name == "format_type" ||
 		name == "current_setting" || name == "set_config" || name == "has_table_privilege" ||

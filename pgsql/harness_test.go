@@ -87,7 +87,9 @@ func (d *testDB) Table(name string) (*Table, bool) {
 	return tb, true
 }
 
-// Fixed session values bound for Plan.Extra.
+var seedCounter atomic.Int64
+
+// Session values bound for Plan.Extra.
 const testNow = "2024-01-02 03:04:05.123456+00"
 
 func extraValue(v SessionValue) any {
@@ -100,6 +102,9 @@ func extraValue(v SessionValue) any {
 		return "app"
 	case ValueBackendPID:
 		return int64(4242)
+	case ValueRandomSeed:
+		// A fresh seed per execution, as the session must bind.
+		return seedCounter.Add(1)
 	}
 	return int64(0)
 }

@@ -123,6 +123,13 @@ type translator struct {
 	ddl bool
 
 	ctes []map[string]*rel // visible WITH queries, innermost last
+
+	// randomOK is set where each call site of random() or
+	// gen_random_uuid() is evaluated once per row that randomRow (SQL,
+	// may be "") tells apart; randN numbers the call sites.
+	randomOK  bool
+	randomRow string
+	randN     int
 	gsN  int               // counter for generated names
 	// charLoc is the character offset of the statement in its query.
 	charLoc int
@@ -236,6 +243,8 @@ func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
 		if x.SelectStmt.IntoClause != nil {
 			return nil, unsupported("SELECT INTO is not supported")
 		}
+		// SELECT without FROM evaluates each call site once.
+		t.randomOK = true
 		q, err := t.selectStmt(x.SelectStmt, nil, nil)
 		if err != nil {
 			return nil, err
@@ -369,8 +378,8 @@ func (t *translator) copyStmt(c *pg_query.CopyStmt) (*Plan, error) {
 			b.WriteString("pg_cast(?" + strconv.Itoa(i+1) + ", 0, " + strconv.Itoa(int(ct.oid)) + ", " + strconv.Itoa(int(ct.mod)) + ", 0)")
 		}
 	}
-	for range nowCols {
-		s, err := t.extra(ValueTxnTimestamp)
+	for _, ci := range nowCols {
+		s, err := t.defaultSQL(&tb.Columns[ci], "")
 		if err != nil {
 			return nil, err
 		}

@@ -63,6 +63,9 @@ func (t *translator) selectStmt(s *pg_query.SelectStmt, parent *scope, names []s
 }
 
 func (t *translator) withClause(w *pg_query.WithClause, parent *scope) (string, error) {
+	saved := t.randomOK
+	t.randomOK = false
+	defer func() { t.randomOK = saved }()
 	m := map[string]*rel{}
 	t.ctes = append(t.ctes, m)
 	var parts []string
@@ -125,6 +128,9 @@ func (t *translator) lookupCTE(name string) *rel {
 }
 
 func (t *translator) setOp(s *pg_query.SelectStmt, parent *scope, names []string) (*query, error) {
+	saved := t.randomOK
+	t.randomOK = false
+	defer func() { t.randomOK = saved }()
 	l, err := t.selectStmt(s.Larg, parent, names)
 	if err != nil {
 		return nil, err
@@ -269,6 +275,12 @@ func (t *translator) simpleSelect(s *pg_query.SelectStmt, parent *scope, names [
 		return nil, unsupported("WINDOW clauses are not supported")
 	}
 	sc := &scope{parent: parent}
+	if len(s.FromClause) > 0 || len(s.GroupClause) > 0 {
+		// Rows repeat call sites: random() would repeat its value.
+		saved := t.randomOK
+		t.randomOK = false
+		defer func() { t.randomOK = saved }()
+	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	if len(s.DistinctClause) > 0 {

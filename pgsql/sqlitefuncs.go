@@ -2,6 +2,8 @@ package pgsql
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
+	"encoding/binary"
 	"database/sql/driver"
 	"encoding/hex"
 	"errors"
@@ -169,6 +171,23 @@ var sqliteFuncs = map[string]sqliteFunc{
 	"pg_now": {0, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "DEFAULT now() evaluated outside a translated INSERT")
 	}},
+	"pg_gen_random_uuid": {0, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "DEFAULT gen_random_uuid() evaluated outside a translated INSERT")
+	}},
+	// pg_uuid(seed, callsite[, row]) and pg_random(seed, callsite[, row])
+	// derive a version 4 uuid and a float in [0, 1) from their arguments
+	// only: the seed is a session value bound per execution.
+	"pg_uuid": {-1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+		h := seedHash(a)
+		h[6] = h[6]&0x0f | 0x40
+		h[8] = h[8]&0x3f | 0x80
+		x := hex.EncodeToString(h[:16])
+		return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32], nil
+	}},
+	"pg_random": {-1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+		h := seedHash(a)
+		return float64(binary.BigEndian.Uint64(h[:8])>>11) / (1 << 53), nil
+	}},
 	"pg_version": {0, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) { return VersionString, nil }},
 	"pg_octet_length": {1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
 		switch x := a[0].(type) {
@@ -247,6 +266,17 @@ var sqliteFuncs = map[string]sqliteFunc{
 	"pg_floor": {1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
 		return roundLike(a, math.Floor)
 	}},
+}
+
+func seedHash(a []driver.Value) [32]byte {
+	var buf []byte
+	for _, v := range a {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(argInt(v)))
+		if s, ok := v.(string); ok {
+			buf = append(buf, s...)
+		}
+	}
+	return sha256.Sum256(buf)
 }
 
 func boolInt(b bool) int64 {
