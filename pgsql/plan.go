@@ -130,7 +130,7 @@ type translator struct {
 	randomOK  bool
 	randomRow string
 	randN     int
-	gsN  int               // counter for generated names
+	gsN       int // counter for generated names
 	// charLoc is the character offset of the statement in its query.
 	charLoc int
 }

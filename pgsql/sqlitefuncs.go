@@ -3,8 +3,8 @@ package pgsql
 import (
 	"crypto/md5"
 	"crypto/sha256"
-	"encoding/binary"
 	"database/sql/driver"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"math"
