@@ -214,11 +214,18 @@ type Column struct {
 // record that stores a statement with its arguments replays identically.
 type SessionValue uint8
 
+//
+// Representations to bind: the three timestamps as text in the stored
+// timestamptz form (FormatTimestamptz: UTC, "2006-01-02 15:04:05.999999+00");
+// ValueRandomSeed as an int64 that MUST be fresh for every execution
+// (random()/gen_random_uuid() are pure functions of it, so replay with
+// the same bound seed gives the same values); ValueCurrentUser and
+// ValueDatabase as text; ValueBackendPID as int64.
 const (
 	ValueTxnTimestamp       SessionValue = iota // now(), current_timestamp, transaction_timestamp()
 	ValueStatementTimestamp                     // statement_timestamp()
 	ValueClockTimestamp                         // clock_timestamp(), as observed once per statement
-	ValueRandomSeed                             // seed for random()/gen_random_uuid() of this statement
+	ValueRandomSeed                             // seed for random()/gen_random_uuid() of this execution
 	ValueCurrentUser
 	ValueDatabase
 	ValueBackendPID
@@ -236,7 +243,10 @@ type Plan struct {
 	// Extra lists the session values bound after the client's parameters.
 	Extra []SessionValue
 	// Columns are the result columns; nil when the statement returns no
-	// rows.
+	// rows. For COPY they describe the copied columns: COPY … TO plans
+	// are the query; COPY … FROM plans are one INSERT of one row whose
+	// parameters ($1…$n, Params typed by column) take each value either
+	// decoded or in COPY's text form.
 	Columns []Column
 	// SchemaChange is true when running the plan changes the schema (the
 	// session invalidates cached plans).

@@ -632,8 +632,10 @@ func convertValue(v any, src uint32, dst pgType, explicit bool) (any, error) {
 			return nil, pgerr.New(pgerr.CannotCoerce, "cannot cast type numeric to boolean")
 		}
 		return toBool(v)
-	case OIDText, OIDName, OIDJSON, OIDJSONB:
+	case OIDText, OIDName:
 		return toText(v, src)
+	case OIDJSON, OIDJSONB:
+		return toJSON(v, src, dst.oid == OIDJSONB)
 	case OIDVarchar, OIDBpchar:
 		return toVarchar(v, src, dst.oid, dst.mod, explicit)
 	case OIDTimestamptz:

@@ -938,6 +938,32 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 			sql = "(NOT " + sql + ")"
 		}
 		return &expr{sql: sql, t: tBool, name: "?column?", agg: agg}, nil
+	case "->", "->>":
+		if le.t.oid == 0 {
+			if le, err = t.coerce(le, tJSONB); err != nil {
+				return nil, err
+			}
+		}
+		if le.t.oid != OIDJSON && le.t.oid != OIDJSONB {
+			return nil, t.errAt(a.Location, pgerr.UndefinedFunction, "operator does not exist: %s %s %s", typname(le.t.oid), op, typname(re.t.oid))
+		}
+		if re.t.oid == 0 {
+			if re, err = t.coerce(re, tText); err != nil {
+				return nil, err
+			}
+		}
+		if !isTextType(re.t.oid) && !isIntType(re.t.oid) {
+			return nil, unsupported("operator %s with a %s key is not supported", op, typname(re.t.oid))
+		}
+		key := re.sql
+		if isTextType(re.t.oid) {
+			// SQLite reads a text key as a path when it starts with $.
+			key = "('$.\"' || replace(" + re.sql + ", '\"', '\\\"') || '\"')"
+		}
+		if op == "->" {
+			return &expr{sql: "pg_cast(" + le.sql + " -> " + key + ", 0, " + strconv.Itoa(int(le.t.oid)) + ", -1, 1)", t: pgType{le.t.oid, -1}, name: "?column?", agg: agg}, nil
+		}
+		return &expr{sql: "pg_cast(" + le.sql + " ->> " + key + ", 0, 25, -1, 1)", t: tText, name: "?column?", agg: agg}, nil
 	case "&", "|", "<<", ">>":
 		if le, re, err = t.unify(le, re); err != nil {
 			return nil, err
@@ -1190,7 +1216,7 @@ func (r *rel) colSQL(name string) string {
 func paramSQL(n int, oid uint32) string {
 	s := "?" + strconv.Itoa(n)
 	switch oid {
-	case OIDBool, OIDBytea, OIDDate, OIDTimestamp, OIDTimestamptz, OIDUUID:
+	case OIDBool, OIDBytea, OIDDate, OIDTimestamp, OIDTimestamptz, OIDUUID, OIDJSON, OIDJSONB:
 		return "pg_cast(" + s + ", 0, " + strconv.Itoa(int(oid)) + ", -1, 1)"
 	}
 	return s

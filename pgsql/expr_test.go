@@ -188,7 +188,12 @@ func TestExpressions(t *testing.T) {
 		{sql: "INSERT INTO items VALUES (100, 'short') RETURNING id, name, qty", rows: "100|short|NULL"},
 		{sql: "INSERT INTO items SELECT 101, 'sel2' RETURNING id, name", rows: "101|sel2"},
 		{sql: "WITH n AS (SELECT 'cte' AS v) INSERT INTO items (name) SELECT v FROM n RETURNING name", rows: "cte"},
-		{sql: "INSERT INTO items (name, doc) VALUES ('j', '[1, 2]') RETURNING doc", rows: "[1, 2]", cols: "doc:3802"},
+		{sql: "INSERT INTO items (name, doc) VALUES ('j', '[1,2]') RETURNING doc", rows: "[1, 2]", cols: "doc:3802"},
+		{sql: "INSERT INTO items (name, doc) VALUES ('j2', $1) RETURNING doc", args: []any{`{"b":{"y":1,"x":[true,null]},"a":"s"}`}, rows: `{"a": "s", "b": {"x": [true, null], "y": 1}}`, params: "3802"},
+		{sql: "SELECT doc->'b', doc->>'a', doc->'b'->'x'->0, doc->'b'->>'y' FROM items WHERE name = 'j2'", rows: `{"x": [true, null], "y": 1}|s|true|1`, cols: "?column?:3802,?column?:25,?column?:3802,?column?:25"},
+		{sql: "SELECT doc->>1 FROM items WHERE name = 'j'", rows: "2"},
+		{sql: "SELECT '{bad'::jsonb", code: "22P02"},
+		{sql: "SELECT '{\"k\":1}'::json, '{\"k\":1}'::jsonb", rows: `{"k":1}|{"k": 1}`, cols: "json:114,jsonb:3802"},
 	})
 }
 
