@@ -214,7 +214,6 @@ type Column struct {
 // record that stores a statement with its arguments replays identically.
 type SessionValue uint8
 
-//
 // Representations to bind: the three timestamps as text in the stored
 // timestamptz form (FormatTimestamptz: UTC, "2006-01-02 15:04:05.999999+00");
 // ValueRandomSeed as an int64 that MUST be fresh for every execution
