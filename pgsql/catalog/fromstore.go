@@ -1,6 +1,9 @@
 package catalog
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,7 +16,8 @@ import (
 // the text PostgreSQL prints, serial columns (an AUTOINCREMENT rowid
 // key), and indexes (an automatic index without SQL of its own is the
 // index of a PRIMARY KEY or UNIQUE constraint). store.Schema does not
-// carry foreign keys, CHECK constraints, storage options, comments or
+// carry foreign keys (AddForeignKeys reads them from SQLite), CHECK
+// constraints, storage options, comments or
 // sizes: the caller adds them to the result before Fill if it has them.
 func FromStore(sc *store.Schema, database string, users []string, settings map[string]string) *Snapshot {
 	s := &Snapshot{Database: database, Users: users, Settings: settings}
@@ -124,4 +128,69 @@ func balanced(s string) bool {
 		}
 	}
 	return depth == 0
+}
+
+// Querier reads from the user's database; *sql.Conn satisfies it.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// AddForeignKeys adds each table's foreign keys, as SQLite reports them
+// (pragma_foreign_key_list), to a Snapshot built by FromStore, before it is
+// filled. SQLite does not keep constraint names: they get PostgreSQL's
+// default names (TABLE_COLUMN_fkey).
+func AddForeignKeys(ctx context.Context, q Querier, snap *Snapshot) error {
+	for i := range snap.Tables {
+		t := &snap.Tables[i]
+		rows, err := q.QueryContext(ctx, `SELECT id, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq`, t.Name)
+		if err != nil {
+			return fmt.Errorf("foreign keys of %q: %w", t.Name, err)
+		}
+		byID := map[int64]*Constraint{}
+		var order []int64
+		for rows.Next() {
+			var id int64
+			var ref, from string
+			var to sql.NullString
+			var upd, del string
+			if err := rows.Scan(&id, &ref, &from, &to, &upd, &del); err != nil {
+				rows.Close()
+				return fmt.Errorf("foreign keys of %q: %w", t.Name, err)
+			}
+			c := byID[id]
+			if c == nil {
+				c = &Constraint{Type: 'f', RefTable: ref, OnUpdate: sqliteAction(upd), OnDelete: sqliteAction(del)}
+				byID[id] = c
+				order = append(order, id)
+			}
+			c.Columns = append(c.Columns, from)
+			if to.Valid {
+				c.RefColumns = append(c.RefColumns, to.String)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("foreign keys of %q: %w", t.Name, err)
+		}
+		// pragma_foreign_key_list numbers the last declared key 0.
+		for j := len(order) - 1; j >= 0; j-- {
+			t.Constraints = append(t.Constraints, *byID[order[j]])
+		}
+	}
+	return nil
+}
+
+func sqliteAction(a string) byte {
+	switch strings.ToUpper(a) {
+	case "CASCADE":
+		return 'c'
+	case "SET NULL":
+		return 'n'
+	case "SET DEFAULT":
+		return 'd'
+	case "RESTRICT":
+		return 'r'
+	}
+	return 'a'
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"database/sql/driver"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -538,6 +539,42 @@ var functions = []Function{
 		}
 		return *elems[i-1], nil
 	}},
+	// pg_array_json(array) is the array as a JSON array of strings (NULL
+	// elements null), so that unnest(array) in FROM can become
+	// json_each(pg_array_json(array)) — a set-returning function cannot be
+	// a scalar SQLite function.
+	{Name: "pg_array_json", MinArgs: 1, MaxArgs: 1, ResultOID: OIDText, fn: func(a []driver.Value) (driver.Value, error) {
+		s, ok := argText(a[0])
+		if !ok {
+			return nil, nil
+		}
+		elems, ok := arrayOrVector(s)
+		if !ok {
+			return nil, pgerr.New(pgerr.InvalidTextRepresentation, "malformed array literal: %q", s)
+		}
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, e := range elems {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if e == nil {
+				b.WriteString("null")
+			} else {
+				j, _ := json.Marshal(*e) // a string always marshals
+				b.Write(j)
+			}
+		}
+		b.WriteByte(']')
+		return b.String(), nil
+	}},
+	// pg_partition_ancestors(rel) is the set of rel and its ancestors;
+	// with no partitioning that is the one row rel, so the scalar form
+	// serves psql's "confrelid IN (SELECT pg_partition_ancestors(X) UNION
+	// ALL VALUES (X))".
+	{Name: "pg_partition_ancestors", MinArgs: 1, MaxArgs: 1, ResultOID: OIDRegclass, fn: oidFunc(func(o uint32) (driver.Value, error) {
+		return int64(o), nil
+	})},
 	{Name: "quote_ident", MinArgs: 1, MaxArgs: 1, ResultOID: OIDText, fn: func(a []driver.Value) (driver.Value, error) {
 		s, ok := argText(a[0])
 		if !ok {
