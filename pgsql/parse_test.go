@@ -252,3 +252,24 @@ func TestLRU(t *testing.T) {
 		t.Fatal("a should stay")
 	}
 }
+
+// Errors raised inside SQLite by the registered functions come back with
+// their SQLSTATE, message and detail.
+func TestTranslateError(t *testing.T) {
+	d := newTestDB(t)
+	d.mustRun(t, "create table e (s text, n numeric)")
+	d.mustRun(t, "insert into e values ('abc', 123456)")
+	cases := []struct{ q, code, msg, detail string }{
+		{"select s::int from e", "22P02", `invalid input syntax for type integer: "abc"`, ""},
+		{"select n::numeric(4,1) from e", "22003", "numeric field overflow", "A field with precision 4, scale 1 must round to an absolute value less than 10^3."},
+		{"select 1 / (n - n) from e", "22012", "division by zero", ""},
+		{"select s::bool from e", "22P02", `invalid input syntax for type boolean: "abc"`, ""},
+	}
+	for _, c := range cases {
+		_, err := d.run(c.q, nil)
+		e := pgerr.As(err)
+		if e == nil || string(e.Code) != c.code || e.Message != c.msg || e.Detail != c.detail {
+			t.Errorf("%s: got %#v", c.q, e)
+		}
+	}
+}

@@ -522,7 +522,7 @@ func compileRegexp(p string, ci bool) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-var sqlstateRE = regexp.MustCompile(`^(?s)(.*) \(SQLSTATE ([0-9A-Z]{5})\)`)
+var sqlstateRE = regexp.MustCompile(`^(?s)(.*?) \(SQLSTATE ([0-9A-Z]{5})\)(?:: (.*))?$`)
 
 // TranslateError turns an error from SQLite while running a plan into a
 // *pgerr.Error where the SQLSTATE is known: errors raised by the SQL
@@ -548,7 +548,7 @@ func TranslateError(err error) error {
 	}
 	body = strings.TrimSuffix(body, " (1)")
 	if m := sqlstateRE.FindStringSubmatch(body); m != nil {
-		return &pgerr.Error{Code: pgerr.Code(m[2]), Message: m[1], Cause: err}
+		return &pgerr.Error{Code: pgerr.Code(m[2]), Message: m[1], Detail: m[3], Cause: err}
 	}
 	switch {
 	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "PRIMARY KEY constraint failed"):
