@@ -274,4 +274,55 @@ FROM information_schema.schemata ORDER BY schema_name`},
 	{"is_sequences", `SELECT sequence_catalog, sequence_schema, sequence_name, data_type, numeric_precision, numeric_precision_radix, numeric_scale, start_value, minimum_value, maximum_value, increment, cycle_option
 FROM information_schema.sequences ORDER BY sequence_name`},
 	{"functions", `SELECT pg_encoding_to_char(6), pg_encoding_to_char(0), pg_size_pretty(0), pg_size_pretty(8192), pg_size_pretty(10239), pg_size_pretty(10240), pg_size_pretty(1234567), pg_size_pretty(123456789012), pg_size_pretty(-20000), quote_ident('abc'), quote_ident('Abc'), quote_ident('a b'), quote_ident('select'), quote_ident('a"b'), array_to_string('{a,b,NULL}', ','), array_to_string('{a,b,NULL}', ',', '*'), array_position(current_schemas(1), 'public'), array_position(current_schemas(0), 'pg_catalog'), current_schemas(1), current_schemas(0), array_upper('{1,2,3}', 1), array_length('{1,2,3}', 1), array_lower('{1,2,3}', 1), array_upper('{}', 1), pg_get_userbyid(10), pg_get_userbyid(6171), pg_get_userbyid(12345), pg_is_other_temp_schema(2200), pg_my_temp_schema(), has_table_privilege('pgbench_accounts', 'SELECT'), has_schema_privilege('public', 'USAGE')`},
+	{"seq_params", `SELECT format_type(seqtypid, NULL) AS "Type", seqstart AS "Start", seqmin AS "Minimum", seqmax AS "Maximum",
+       seqincrement AS "Increment", CASE WHEN seqcycle THEN 'yes' ELSE 'no' END AS "Cycles?", seqcache AS "Cache"
+FROM pg_catalog.pg_sequence
+WHERE seqrelid = '$OID'`},
+	{"seq_owner", `SELECT quote_ident(nspname) || '.' || quote_ident(relname) || '.' || quote_ident(attname), d.deptype
+FROM pg_catalog.pg_class c
+INNER JOIN pg_catalog.pg_depend d ON c.oid=d.refobjid
+INNER JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace
+INNER JOIN pg_catalog.pg_attribute a ON (a.attrelid=c.oid AND a.attnum=d.refobjsubid)
+WHERE d.classid=pg_regclass_in('pg_catalog.pg_class')
+ AND d.refclassid=pg_regclass_in('pg_catalog.pg_class')
+ AND d.objid='$OID'
+ AND d.deptype IN ('a', 'i')`},
+	{"index_columns", `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+  CASE WHEN a.attnum <= (SELECT i.indnkeyatts FROM pg_catalog.pg_index i WHERE i.indexrelid = '$OID') THEN 'yes' ELSE 'no' END AS is_key,
+  pg_get_indexdef(a.attrelid, a.attnum, 1) AS indexdef
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = '$OID' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum`},
+	{"index_flags", `SELECT i.indisunique, i.indisprimary, i.indisclustered, i.indisvalid,
+  (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferrable) AS condeferrable,
+  (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferred) AS condeferred,
+i.indisreplident, i.indnullsnotdistinct, a.amname, c2.relname, pg_get_expr(i.indpred, i.indrelid, 1)
+FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_am a
+WHERE i.indexrelid = c.oid AND c.oid = '$OID' AND c.relam = a.oid
+AND i.indrelid = c2.oid`},
+	{"lookup_any", `SELECT c.oid, n.nspname, c.relname
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE test_regexp(c.relname, '^($NAME)$')
+  AND pg_table_is_visible(c.oid)
+ORDER BY 2, 3`},
+	{"flags_any", `SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, 0 AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE pg_regtype_out(c.reloftype) END, c.relpersistence, c.relreplident, am.amname
+FROM pg_catalog.pg_class c
+ LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
+LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
+WHERE c.oid = '$OID'`},
+	{"columns_any", `SELECT a.attname,
+  format_type(a.atttypid, a.atttypmod),
+  (SELECT pg_get_expr(d.adbin, d.adrelid, 1)
+   FROM pg_catalog.pg_attrdef d
+   WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef),
+  a.attnotnull,
+  (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t
+   WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation) AS attcollation,
+  a.attidentity,
+  a.attgenerated
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = '$OID' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum`},
+	{"pgx_class_count", `SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'pg_class' OR oid = '1259'`},
 }

@@ -378,3 +378,85 @@ FROM information_schema.sequences ORDER BY sequence_name;
 
 -- name: functions
 SELECT pg_catalog.pg_encoding_to_char(6), pg_catalog.pg_encoding_to_char(0), pg_catalog.pg_size_pretty(0::bigint), pg_catalog.pg_size_pretty(8192::bigint), pg_catalog.pg_size_pretty(10239::bigint), pg_catalog.pg_size_pretty(10240::bigint), pg_catalog.pg_size_pretty(1234567::bigint), pg_catalog.pg_size_pretty(123456789012::bigint), pg_catalog.pg_size_pretty(-20000::bigint), pg_catalog.quote_ident('abc'), pg_catalog.quote_ident('Abc'), pg_catalog.quote_ident('a b'), pg_catalog.quote_ident('select'), pg_catalog.quote_ident('a"b'), pg_catalog.array_to_string('{a,b,NULL}'::text[], ','), pg_catalog.array_to_string('{a,b,NULL}'::text[], ',', '*'), pg_catalog.array_position(pg_catalog.current_schemas(true), 'public'), pg_catalog.array_position(pg_catalog.current_schemas(false), 'pg_catalog'), pg_catalog.current_schemas(true)::text, pg_catalog.current_schemas(false)::text, pg_catalog.array_upper('{1,2,3}'::int2[], 1), pg_catalog.array_length('{1,2,3}'::int[], 1), pg_catalog.array_lower('{1,2,3}'::int[], 1), pg_catalog.array_upper('{}'::int[], 1), pg_catalog.pg_get_userbyid(10), pg_catalog.pg_get_userbyid(6171), pg_catalog.pg_get_userbyid(12345), pg_catalog.pg_is_other_temp_schema(2200), pg_catalog.pg_my_temp_schema(), pg_catalog.has_table_privilege('pgbench_accounts', 'SELECT'), pg_catalog.has_schema_privilege('public', 'USAGE');
+
+-- name: seq_params per-sequence
+SELECT pg_catalog.format_type(seqtypid, NULL) AS "Type",
+       seqstart AS "Start",
+       seqmin AS "Minimum",
+       seqmax AS "Maximum",
+       seqincrement AS "Increment",
+       CASE WHEN seqcycle THEN 'yes' ELSE 'no' END AS "Cycles?",
+       seqcache AS "Cache"
+FROM pg_catalog.pg_sequence
+WHERE seqrelid = '$OID';
+
+-- name: seq_owner per-sequence
+SELECT pg_catalog.quote_ident(nspname) || '.' ||
+   pg_catalog.quote_ident(relname) || '.' ||
+   pg_catalog.quote_ident(attname),
+   d.deptype
+FROM pg_catalog.pg_class c
+INNER JOIN pg_catalog.pg_depend d ON c.oid=d.refobjid
+INNER JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace
+INNER JOIN pg_catalog.pg_attribute a ON (
+ a.attrelid=c.oid AND
+ a.attnum=d.refobjsubid)
+WHERE d.classid='pg_catalog.pg_class'::pg_catalog.regclass
+ AND d.refclassid='pg_catalog.pg_class'::pg_catalog.regclass
+ AND d.objid='$OID'
+ AND d.deptype IN ('a', 'i')
+
+-- name: index_columns per-index
+SELECT a.attname,
+  pg_catalog.format_type(a.atttypid, a.atttypmod),
+  CASE WHEN a.attnum <= (SELECT i.indnkeyatts FROM pg_catalog.pg_index i WHERE i.indexrelid = '$OID') THEN 'yes' ELSE 'no' END AS is_key,
+  pg_catalog.pg_get_indexdef(a.attrelid, a.attnum, TRUE) AS indexdef
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = '$OID' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum;
+
+-- name: index_flags per-index
+SELECT i.indisunique, i.indisprimary, i.indisclustered, i.indisvalid,
+  (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferrable) AS condeferrable,
+  (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferred) AS condeferred,
+i.indisreplident,
+i.indnullsnotdistinct,
+  a.amname, c2.relname, pg_catalog.pg_get_expr(i.indpred, i.indrelid, true)
+FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_am a
+WHERE i.indexrelid = c.oid AND c.oid = '$OID' AND c.relam = a.oid
+AND i.indrelid = c2.oid;
+
+-- name: lookup_any per-relation
+SELECT c.oid,
+  n.nspname,
+  c.relname
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.~) '^($NAME)$' COLLATE pg_catalog.default
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 2, 3;
+
+-- name: flags_any per-relation
+SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
+FROM pg_catalog.pg_class c
+ LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
+LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
+WHERE c.oid = '$OID';
+
+-- name: columns_any per-relation
+SELECT a.attname,
+  pg_catalog.format_type(a.atttypid, a.atttypmod),
+  (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)
+   FROM pg_catalog.pg_attrdef d
+   WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef),
+  a.attnotnull,
+  (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t
+   WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation) AS attcollation,
+  a.attidentity,
+  a.attgenerated
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = '$OID' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum;
+
+-- name: pgx_class_count
+SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'pg_class' OR oid = '1259';

@@ -13,11 +13,14 @@ mkdir -p testdata/golden
 rm -f testdata/golden/*.txt
 # The oid map for normalisation: oid<TAB>name.
 P -c "select oid, relname from pg_catalog.pg_class where relnamespace = 2200 union all select oid, conname from pg_catalog.pg_constraint where connamespace = 2200" > "$tmp/oids"
-P -c "select oid, relname from pg_catalog.pg_class where relnamespace = 2200 and relkind = 'r' order by relname" > "$tmp/tables"
+for k in table:r sequence:S index:i relation:rSi; do
+	kinds=$(echo "${k#*:}" | sed "s/./'&',/g; s/,\$//")
+	P -c "select oid, relname from pg_catalog.pg_class where relnamespace = 2200 and relkind in ($kinds) order by relname" > "$tmp/${k%%:*}"
+done
 # Split queries.sql into one file per query: $tmp/q/NAME[.per-table].
 mkdir "$tmp/q"
 awk -v dir="$tmp/q" '
-/^-- name: / { f = dir "/" $3 (($4 == "per-table") ? ".per-table" : ""); next }
+/^-- name: / { f = dir "/" $3 (($4 ~ /^per-/) ? "." $4 : ""); next }
 /^--/ && f == "" { next }
 f != "" { print > f }' testdata/queries.sql
 normalise() { # normalise NAME < raw > golden
@@ -31,12 +34,13 @@ normalise() { # normalise NAME < raw > golden
 for q in "$tmp"/q/*; do
 	name=$(basename "$q")
 	case "$name" in
-	*.per-table)
-		name=${name%.per-table}
+	*.per-*)
+		kind=${name##*.per-}
+		name=${name%.per-*}
 		while IFS="$(printf '\t')" read -r oid rel; do
 			sed -e "s/\\\$OID/$oid/g" -e "s/\\\$NAME/$rel/g" "$q" > "$tmp/run.sql"
 			P -f "$tmp/run.sql" | normalise "$name" > "testdata/golden/$name.$rel.txt"
-		done < "$tmp/tables"
+		done < "$tmp/$kind"
 		;;
 	*)
 		P -f "$q" | normalise "$name" > "testdata/golden/$name.txt"
