@@ -107,6 +107,19 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 					return nil, pgerr.New(codeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", rv.Relname)
 				}
 				pkCols = nameList(con.Keys)
+				// Key columns are NOT NULL; SQLite would accept NULL in a
+				// composite key.
+				for _, k := range pkCols {
+					found := false
+					for _, c := range cols {
+						if c.name == k {
+							c.notNull, found = true, true
+						}
+					}
+					if !found {
+						return nil, pgerr.New(pgerr.UndefinedColumn, "column %q named in key does not exist", k)
+					}
+				}
 				if len(con.Keys) == 1 {
 					// Declared on the column, so an integer key becomes the rowid.
 					for _, c := range cols {

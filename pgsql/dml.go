@@ -198,10 +198,11 @@ func (t *translator) insertStmt(s *pg_query.InsertStmt) (*Plan, error) {
 			if err != nil {
 				return nil, err
 			}
-			if a.sql != ref.sql {
+			sql := rowidCheck(tb, &tb.Columns[cols[i]], a.sql)
+			if sql != ref.sql {
 				wrap = true
 			}
-			sels = append(sels, a.sql)
+			sels = append(sels, sql)
 		}
 		for _, ci := range nowCols {
 			v, err := t.defaultSQL(&tb.Columns[ci], "row_number() OVER ()")
@@ -320,7 +321,7 @@ func (t *translator) insertValues(tb *Table, cols, nowCols []int, sel *pg_query.
 			if err != nil {
 				return nil, "", err
 			}
-			b.WriteString(a.sql)
+			b.WriteString(rowidCheck(tb, c, a.sql))
 		}
 		for _, ci := range nowCols {
 			if !first {
@@ -643,4 +644,29 @@ func (t *translator) deleteStmt(s *pg_query.DeleteStmt) (*Plan, error) {
 	}
 	b.WriteString(retSQL)
 	return t.finish([]string{b.String()}, retCols)
+}
+
+// rowidCheck guards a value stored into an integer primary key: SQLite
+// makes such a key the rowid and silently assigns one for NULL, where
+// PostgreSQL raises 23502.
+func rowidCheck(tb *Table, c *TableColumn, sql string) string {
+	if !c.PrimaryKey || !isIntType(colType(c).oid) || sql == "NULL" {
+		if c.PrimaryKey && sql == "NULL" {
+			return "pg_notnull(NULL, " + quoteString(c.Name) + ", " + quoteString(tb.Name) + ")"
+		}
+		return sql
+	}
+	n := 0
+	for i := range tb.Columns {
+		if tb.Columns[i].PrimaryKey {
+			n++
+		}
+	}
+	if n != 1 {
+		return sql
+	}
+	if _, err := strconv.ParseInt(sql, 10, 64); err == nil {
+		return sql
+	}
+	return "pg_notnull(" + sql + ", " + quoteString(c.Name) + ", " + quoteString(tb.Name) + ")"
 }

@@ -372,11 +372,11 @@ func (t *translator) copyStmt(c *pg_query.CopyStmt) (*Plan, error) {
 		t.setParam(i+1, ct)
 		// COPY values may arrive in their text form: every non-text
 		// column converts (and checks) its input.
-		if ct.oid == OIDText {
-			b.WriteString("?" + strconv.Itoa(i+1))
-		} else {
-			b.WriteString("pg_cast(?" + strconv.Itoa(i+1) + ", 0, " + strconv.Itoa(int(ct.oid)) + ", " + strconv.Itoa(int(ct.mod)) + ", 0)")
+		v := "?" + strconv.Itoa(i+1)
+		if ct.oid != OIDText {
+			v = "pg_cast(" + v + ", 0, " + strconv.Itoa(int(ct.oid)) + ", " + strconv.Itoa(int(ct.mod)) + ", 0)"
 		}
+		b.WriteString(rowidCheck(tb, &col, v))
 	}
 	for _, ci := range nowCols {
 		s, err := t.defaultSQL(&tb.Columns[ci], "")

@@ -171,6 +171,15 @@ var sqliteFuncs = map[string]sqliteFunc{
 	"pg_now": {0, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "DEFAULT now() evaluated outside a translated INSERT")
 	}},
+	// pg_notnull(value, column, table) raises 23502 for NULL.
+	"pg_notnull": {3, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+		if a[0] == nil {
+			c, _ := argText(a[1])
+			t, _ := argText(a[2])
+			return nil, &pgerr.Error{Code: pgerr.NotNullViolation, Message: "null value in column \"" + c + "\" of relation \"" + t + "\" violates not-null constraint", Column: c, Table: t}
+		}
+		return a[0], nil
+	}},
 	"pg_gen_random_uuid": {0, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "DEFAULT gen_random_uuid() evaluated outside a translated INSERT")
 	}},
