@@ -90,8 +90,12 @@
 //     *pgerr.Error keeps its fields; a cancelled statement is 57014 (FATAL
 //     57P01 when the server shuts down); anything else is XX000 and logged.
 //     A FATAL error closes the connection after it is sent.
-//   - EXACTLY ONE ReadyForQuery answers each Query and each Sync, and none
-//     is sent otherwise (after startup).
+//   - EXACTLY ONE ReadyForQuery answers each Query, FunctionCall and Sync,
+//     and none is sent otherwise (after startup).
+//   - A MALFORMED message body is FATAL 08P01 (PostgreSQL sends an ERROR
+//     where the framing survived; closing is the safer answer). A stray
+//     message during COPY FROM STDIN fails the COPY and then the connection,
+//     as in PostgreSQL.
 //   - OUTPUT IS BUFFERED and written only at ReadyForQuery, Flush, an
 //     ErrorResponse, CopyInResponse (the client must answer it), or when
 //     more than 32 KiB are pending: a pgbench -M prepared round trip is one
