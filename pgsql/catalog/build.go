@@ -882,6 +882,9 @@ func (b *built) fillSequences(seqs []*seqInfo) {
 		b.add("pg_catalog.pg_sequences", pgs.row("schemaname", "public", "sequencename", s.name, "sequenceowner", b.owner,
 			"data_type", typ, "start_value", s.start, "min_value", s.min, "max_value", s.max, "increment_by", s.inc,
 			"cycle", s.cycle, "cache_size", 1))
+		if s.identity {
+			continue // information_schema.sequences leaves out identity sequences
+		}
 		prec := map[uint32]int64{OIDInt2: 16, OIDInt4: 32, OIDInt8: 64}[s.typ]
 		b.add("information_schema.sequences", iss.row("sequence_catalog", b.db, "sequence_schema", "public", "sequence_name", s.name,
 			"data_type", typ, "numeric_precision", prec, "numeric_precision_radix", 2, "numeric_scale", 0,
@@ -950,11 +953,16 @@ func (b *built) infoColumn(bl *rowBuilder, table string, c Column, ct colType, a
 		defAny = dflt
 	}
 	isIdentity := "NO"
+	var idStart, idInc, idMax, idMin any
 	switch c.Identity {
 	case 'a':
 		isIdentity, identGen = "YES", "ALWAYS"
 	case 'd':
 		isIdentity, identGen = "YES", "BY DEFAULT"
+	}
+	if c.Identity != 0 {
+		idStart, idInc, idMin = "1", "1", "1"
+		idMax = strconv.FormatInt(intMax(ct.oid), 10)
 	}
 	udt := ct.info.name
 	return bl.row("table_catalog", b.db, "table_schema", "public", "table_name", table, "column_name", c.Name,
@@ -963,6 +971,7 @@ func (b *built) infoColumn(bl *rowBuilder, table string, c Column, ct colType, a
 		"numeric_precision_radix", numRadix, "numeric_scale", numScale, "datetime_precision", dtPrec,
 		"udt_catalog", b.db, "udt_schema", "pg_catalog", "udt_name", udt, "dtd_identifier", strconv.Itoa(attnum),
 		"is_self_referencing", "NO", "is_identity", isIdentity, "identity_generation", identGen,
+		"identity_start", idStart, "identity_increment", idInc, "identity_maximum", idMax, "identity_minimum", idMin,
 		"identity_cycle", "NO", "is_generated", "NEVER", "is_updatable", "YES")
 }
 

@@ -50,6 +50,13 @@ func benchSnapshot() *Snapshot {
 					{Name: "sqlite_autoindex_items_1", Columns: []string{"id"}, Unique: true, Primary: true, Constraint: true},
 					{Name: "sqlite_autoindex_items_2", Columns: []string{"name"}, Unique: true, Constraint: true},
 					{Name: "items_lower_name", Columns: []string{"d", "s"}, Unique: true}}},
+			{Name: "idt", OID: 16396, Columns: []Column{
+				{Name: "id", Type: "int", Identity: 'a'}, {Name: "code", Type: "text"}, {Name: "acc", Type: "int"}},
+				Indexes: []Index{{Name: "idt_pkey", Columns: []string{"id"}, Unique: true, Primary: true, Constraint: true}},
+				Constraints: []Constraint{
+					{Name: "idt_code_uniq", Type: 'u', Columns: []string{"code"}, Deferrable: true, Deferred: true},
+					{Type: 'f', Columns: []string{"acc"}, RefTable: "pgbench_accounts", OnDelete: 'c'},
+					{Name: "idt_v", Type: 'c', Columns: []string{"code"}, Check: "code <> ''::text"}}},
 		},
 		Settings: map[string]string{"application_name": "psql", "search_path": `"$user", public`, "work_mem": "8MB", "replisql.custom": "x"},
 	}

@@ -221,7 +221,7 @@ func TestRefill(t *testing.T) {
 	if err := Fill(ctx, c, a); err != nil {
 		t.Fatal(err)
 	}
-	if got := query(t, c, "SELECT count(*) FROM pg_catalog.pg_class WHERE relkind = 'r' AND relnamespace = 2200"); got[0] != "5" {
+	if got := query(t, c, "SELECT count(*) FROM pg_catalog.pg_class WHERE relkind = 'r' AND relnamespace = 2200"); got[0] != "6" {
 		t.Errorf("tables after second refill: %s", got[0])
 	}
 }
@@ -246,8 +246,8 @@ func TestFillTransactions(t *testing.T) {
 	if _, err := c.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(); n != "14" {
-		t.Errorf("after ROLLBACK: %s relations, want 14", n)
+	if n := count(); n != "18" {
+		t.Errorf("after ROLLBACK: %s relations, want 18", n)
 	}
 	// A failing fill (query_only) leaves the catalog as it was and the
 	// connection usable.
@@ -260,8 +260,8 @@ func TestFillTransactions(t *testing.T) {
 	if _, err := c.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(); n != "14" {
-		t.Errorf("after a failed fill: %s relations, want 14", n)
+	if n := count(); n != "18" {
+		t.Errorf("after a failed fill: %s relations, want 18", n)
 	}
 	if err := Fill(ctx, c, other); err != nil {
 		t.Fatal(err)
@@ -379,7 +379,7 @@ func TestConcurrentFill(t *testing.T) {
 					return
 				}
 				var n int
-				if err := c.QueryRowContext(ctx, "SELECT count(*) FROM pg_catalog.pg_index WHERE pg_get_indexdef(indexrelid) IS NOT NULL").Scan(&n); err != nil || n != 7 {
+				if err := c.QueryRowContext(ctx, "SELECT count(*) FROM pg_catalog.pg_index WHERE pg_get_indexdef(indexrelid) IS NOT NULL").Scan(&n); err != nil || n != 9 {
 					t.Errorf("indexes with a definition: %d, %v", n, err)
 					return
 				}

@@ -349,7 +349,7 @@ ORDER BY 1;
 SELECT pg_catalog.format_type(1043, 44), pg_catalog.format_type(1042, 7), pg_catalog.format_type(1700, 655366), pg_catalog.format_type(1700, 1310728), pg_catalog.format_type(1114, 3), pg_catalog.format_type(1184, 0), pg_catalog.format_type(1083, 6), pg_catalog.format_type(1015, 44), pg_catalog.format_type(1231, 655366), pg_catalog.format_type(1560, 5), pg_catalog.format_type(1562, 5), pg_catalog.format_type(1186, -1), pg_catalog.format_type(1266, 2), pg_catalog.format_type(1014, 7), pg_catalog.format_type(1115, 3), pg_catalog.format_type(0, -1), pg_catalog.format_type(999999, -1), pg_catalog.format_type(NULL, -1);
 
 -- name: is_columns
-SELECT table_catalog, table_schema, table_name, column_name, ordinal_position, column_default, is_nullable, data_type, character_maximum_length, character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale, datetime_precision, interval_type, interval_precision, udt_catalog, udt_schema, udt_name, dtd_identifier, is_self_referencing, is_identity, identity_generation, is_generated, generation_expression, is_updatable
+SELECT table_catalog, table_schema, table_name, column_name, ordinal_position, column_default, is_nullable, data_type, character_maximum_length, character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale, datetime_precision, interval_type, interval_precision, udt_catalog, udt_schema, udt_name, dtd_identifier, is_self_referencing, is_identity, identity_generation, identity_start, identity_increment, identity_maximum, identity_minimum, identity_cycle, is_generated, generation_expression, is_updatable
 FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;
 
 -- name: is_tables

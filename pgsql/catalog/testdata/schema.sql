@@ -8,3 +8,4 @@ CREATE TABLE items(id bigserial PRIMARY KEY, name varchar(40) NOT NULL UNIQUE, p
 CREATE UNIQUE INDEX items_lower_name ON items (d, s);
 COMMENT ON TABLE pgbench_accounts IS 'bank accounts';
 COMMENT ON COLUMN pgbench_accounts.abalance IS 'balance';
+CREATE TABLE idt(id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code text CONSTRAINT idt_code_uniq UNIQUE DEFERRABLE INITIALLY DEFERRED, acc int REFERENCES pgbench_accounts ON DELETE CASCADE, CONSTRAINT idt_v CHECK (code <> ''));
