@@ -590,6 +590,8 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 		return nil, t.errAt(s.Relation.Location, pgerr.UndefinedTable, "relation %q does not exist", s.Relation.Relname)
 	}
 	var sqls []string
+	var altered []TableColumn // columns changed by ALTER COLUMN, for a rebuild
+	var alterChecks []string
 	for _, cn := range s.Cmds {
 		cmd := cn.GetAlterTableCmd()
 		switch cmd.Subtype {
@@ -634,7 +636,11 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 				if len(s.Cmds) > 1 {
 					return nil, unsupported("ADD PRIMARY KEY together with other ALTER TABLE actions is not supported")
 				}
-				return t.addPrimaryKey(tb, con)
+				rs, err := t.addPrimaryKey(tb, con)
+				if err != nil {
+					return nil, err
+				}
+				sqls = append(sqls, rs...)
 			case pg_query.ConstrType_CONSTR_UNIQUE:
 				var cs, ns []string
 				for _, k := range nameList(con.Keys) {
@@ -652,9 +658,28 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 			default:
 				return nil, unsupported("ALTER TABLE ADD %s constraint is not supported", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
 			}
+		case pg_query.AlterTableType_AT_SetNotNull, pg_query.AlterTableType_AT_DropNotNull, pg_query.AlterTableType_AT_ColumnDefault:
+			if altered == nil {
+				altered = rebuildColumns(tb)
+			}
+			checks, err := t.alterColumn(tb, altered, cmd)
+			if err != nil {
+				return nil, err
+			}
+			alterChecks = append(alterChecks, checks...)
 		default:
 			return nil, unsupported("ALTER TABLE %s is not supported", strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
 		}
+	}
+	if altered != nil {
+		if len(sqls) > 0 {
+			return nil, unsupported("ALTER COLUMN together with other ALTER TABLE actions is not supported")
+		}
+		rs, err := t.rebuild(tb, "ALTER COLUMN", altered, alterChecks)
+		if err != nil {
+			return nil, err
+		}
+		sqls = rs
 	}
 	t.schemaCh = len(sqls) > 0
 	return t.finish(sqls, nil)
@@ -663,92 +688,156 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 // addPrimaryKey rebuilds the table with the key, as SQLite cannot add
 // one: check, create the new table, copy, drop, rename, recreate the
 // indexes. An integer single-column key becomes the rowid.
-func (t *translator) addPrimaryKey(tb *Table, con *pg_query.Constraint) (*Plan, error) {
+func (t *translator) addPrimaryKey(tb *Table, con *pg_query.Constraint) ([]string, error) {
 	for _, c := range tb.Columns {
 		if c.PrimaryKey {
 			return nil, pgerr.New(codeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", tb.Name)
 		}
 	}
-	if tb.SQL == "" {
-		return nil, unsupported("ALTER TABLE ADD PRIMARY KEY needs the table's definition, which is not available")
-	}
-	low := strings.ToLower(tb.SQL)
-	for _, kw := range []string{"check", "references", "unique", "constraint", "generated", "collate", "primary", "autoincrement", "without rowid"} {
-		if strings.Contains(low, kw) {
-			return nil, unsupported("ALTER TABLE ADD PRIMARY KEY on a table with %s clauses is not supported", strings.ToUpper(kw))
-		}
-	}
 	keys := nameList(con.Keys)
-	var keyIdx []int
+	var qk []string
 	for _, k := range keys {
-		i := columnIndex(tb, k)
-		if i < 0 {
+		if columnIndex(tb, k) < 0 {
 			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", k, tb.Name)
 		}
-		keyIdx = append(keyIdx, i)
+		qk = append(qk, quoteIdent(k))
 	}
 	pkName := con.Conname
 	if pkName == "" {
 		pkName = tb.Name + "_pkey"
 	}
-	tmp := tb.Name + "__replisql_rebuild"
-	var sqls []string
-	var qk []string
-	for _, k := range keys {
-		qk = append(qk, quoteIdent(k))
-	}
+	var checks []string
 	// NULLs and duplicates fail as PostgreSQL reports them.
 	for _, k := range keys {
-		sqls = append(sqls, "SELECT pg_raise('23502', "+quoteString("column \""+k+"\" of relation \""+tb.Name+"\" contains null values")+
+		checks = append(checks, "SELECT pg_raise('23502', "+quoteString("column \""+k+"\" of relation \""+tb.Name+"\" contains null values")+
 			") FROM "+quoteIdent(tb.Name)+" WHERE "+quoteIdent(k)+" IS NULL LIMIT 1")
 	}
-	sqls = append(sqls, "SELECT pg_raise('23505', "+quoteString("could not create unique index \""+pkName+"\"")+
+	checks = append(checks, "SELECT pg_raise('23505', "+quoteString("could not create unique index \""+pkName+"\"")+
 		") FROM "+quoteIdent(tb.Name)+" GROUP BY "+strings.Join(qk, ", ")+" HAVING count(*) > 1 LIMIT 1")
-	var defs, names []string
-	for i, c := range tb.Columns {
-		isKey := false
-		for _, k := range keyIdx {
-			if k == i {
-				isKey = true
+	cols := rebuildColumns(tb)
+	for i := range cols {
+		for _, k := range keys {
+			if cols[i].Name == k {
+				cols[i].PrimaryKey, cols[i].NotNull = true, true
 			}
 		}
-		ct := colType(&tb.Columns[i])
+	}
+	return t.rebuild(tb, "ADD PRIMARY KEY", cols, checks)
+}
+
+func rebuildColumns(tb *Table) []TableColumn {
+	return append([]TableColumn(nil), tb.Columns...)
+}
+
+// rebuild replaces tb by a table with columns cols (same names, same
+// order): SQLite's way of changing what ALTER TABLE cannot. It refuses
+// tables whose definition has clauses the Schema does not describe
+// (CHECK, REFERENCES, UNIQUE, …): rebuilding would drop them.
+func (t *translator) rebuild(tb *Table, what string, cols []TableColumn, checks []string) ([]string, error) {
+	if tb.SQL == "" {
+		return nil, unsupported("ALTER TABLE %s needs the table's definition, which is not available", what)
+	}
+	low := strings.ToLower(tb.SQL)
+	for _, kw := range []string{"check", "references", "unique", "constraint", "generated", "collate", "without rowid"} {
+		if strings.Contains(low, kw) {
+			return nil, unsupported("ALTER TABLE %s on a table with %s clauses is not supported", what, strings.ToUpper(kw))
+		}
+	}
+	var keys []string
+	for _, c := range cols {
+		if c.PrimaryKey {
+			keys = append(keys, quoteIdent(c.Name))
+		}
+	}
+	tmp := tb.Name + "__replisql_rebuild"
+	var defs, names []string
+	for _, c := range cols {
+		ct := colType(&c)
 		decl := declaredType(ct)
-		if isKey && len(keys) == 1 && isIntType(ct.oid) && ct.oid != OIDInt2 {
-			// The key becomes the rowid.
+		single := c.PrimaryKey && len(keys) == 1
+		if single && isIntType(ct.oid) && ct.oid != OIDInt2 {
+			// The key is the rowid.
 			decl = map[bool]string{true: "INTEGER", false: "integer"}[ct.oid == OIDInt8]
 		}
 		if _, known := typesByOID[ct.oid]; !known || (ct.oid == OIDText && !strings.EqualFold(c.Type, "text")) {
 			decl = c.Type
 		}
 		d := quoteIdent(c.Name) + " " + decl
-		if c.NotNull || isKey {
+		if c.NotNull || c.PrimaryKey {
 			d += " NOT NULL"
 		}
-		if isKey && len(keys) == 1 {
+		if single {
 			d += " PRIMARY KEY"
+			if c.Identity {
+				d += " AUTOINCREMENT"
+			}
 		}
 		if c.Default != "" {
-			d += " DEFAULT " + c.Default
-			if !strings.HasPrefix(c.Default, "(") && strings.ContainsAny(c.Default, "( ") && !strings.HasPrefix(c.Default, "'") {
-				d = strings.TrimSuffix(d, c.Default) + "(" + c.Default + ")"
+			dv := c.Default
+			if !strings.HasPrefix(dv, "(") && !strings.HasPrefix(dv, "'") && strings.ContainsAny(dv, "( ") {
+				dv = "(" + dv + ")"
 			}
+			d += " DEFAULT " + dv
 		}
 		defs = append(defs, d)
 		names = append(names, quoteIdent(c.Name))
 	}
 	if len(keys) > 1 {
-		defs = append(defs, "PRIMARY KEY ("+strings.Join(qk, ", ")+")")
+		defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
 	}
 	cl := strings.Join(names, ", ")
+	sqls := append([]string{}, checks...)
 	sqls = append(sqls,
 		"CREATE TABLE "+quoteIdent(tmp)+" ("+strings.Join(defs, ", ")+")",
-		"INSERT INTO "+quoteIdent(tmp)+" ("+cl+") SELECT "+cl+" FROM "+quoteIdent(tb.Name),
+		"INSERT INTO "+quoteIdent(tmp)+" ("+cl+") SELECT "+cl+" FROM "+quoteIdent(tb.Name))
+	if strings.Contains(strings.ToUpper(tb.SQL), "AUTOINCREMENT") {
+		// Keep the identity counter: PostgreSQL never reuses its values.
+		sqls = append(sqls, "UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = "+quoteString(tb.Name)+
+			") WHERE name = "+quoteString(tmp)+" AND EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = "+quoteString(tb.Name)+")")
+	}
+	sqls = append(sqls,
 		"DROP TABLE "+quoteIdent(tb.Name),
 		"ALTER TABLE "+quoteIdent(tmp)+" RENAME TO "+quoteIdent(tb.Name))
 	sqls = append(sqls, tb.Indexes...)
 	t.schemaCh = true
-	return t.finish(sqls, nil)
+	return sqls, nil
+}
+
+// alterColumn handles ALTER COLUMN … SET/DROP DEFAULT and SET/DROP NOT
+// NULL by a rebuild.
+func (t *translator) alterColumn(tb *Table, cols []TableColumn, cmd *pg_query.AlterTableCmd) ([]string, error) {
+	i := -1
+	for j := range cols {
+		if cols[j].Name == cmd.Name {
+			i = j
+		}
+	}
+	if i < 0 {
+		return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, tb.Name)
+	}
+	c := &cols[i]
+	switch cmd.Subtype {
+	case pg_query.AlterTableType_AT_SetNotNull:
+		c.NotNull = true
+		return []string{"SELECT pg_raise('23502', " + quoteString("column \""+c.Name+"\" of relation \""+tb.Name+"\" contains null values") +
+			") FROM " + quoteIdent(tb.Name) + " WHERE " + quoteIdent(c.Name) + " IS NULL LIMIT 1"}, nil
+	case pg_query.AlterTableType_AT_DropNotNull:
+		if c.PrimaryKey {
+			return nil, pgerr.New(codeInvalidTableDefinition, "column %q is in a primary key", c.Name)
+		}
+		c.NotNull = false
+	case pg_query.AlterTableType_AT_ColumnDefault:
+		if cmd.Def == nil {
+			c.Default = ""
+			break
+		}
+		d, err := t.defaultExpr(cmd.Def, colType(c))
+		if err != nil {
+			return nil, err
+		}
+		c.Default = d
+	}
+	return nil, nil
 }
 
 func (t *translator) renameStmt(s *pg_query.RenameStmt) (*Plan, error) {
