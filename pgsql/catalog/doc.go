@@ -32,6 +32,8 @@
 //  1. RegisterFunctions, once per process, before connections are opened:
 //     it registers the SQL functions below with the modernc.org/sqlite
 //     driver (process-wide; connections opened earlier do not have them).
+//     The package's init does it, as pgsql's init registers its own
+//     functions; a name registered twice makes init panic.
 //  2. Attach on each new connection, outside a transaction (SQLite refuses
 //     ATTACH inside one) and with query_only off.
 //  3. Fill (or FillSchema) when the connection's catalog is older than the

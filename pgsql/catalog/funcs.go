@@ -118,9 +118,17 @@ func LookupFunction(name string) (Function, bool) {
 	return Function{}, false
 }
 
+func init() {
+	if err := RegisterFunctions(); err != nil {
+		panic(err)
+	}
+}
+
 // RegisterFunctions registers the catalog's SQL functions with the
 // modernc.org/sqlite driver, process-wide, once; connections opened
-// afterwards have them. SQLite names functions without overloading, so
+// afterwards have them. The package's init calls it, so importing the
+// package is enough; it returns the init's error, if any, when called
+// again (a name another package registered first). SQLite names functions without overloading, so
 // functions PostgreSQL overloads by arity are registered variadic and
 // check their argument count.
 func RegisterFunctions() error {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -482,4 +483,26 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestTwoDatabases fills two connections from snapshots of two databases
+// whose tables share an oid: index and constraint definitions stay exact
+// on both, because derived oids include the database name.
+func TestTwoDatabases(t *testing.T) {
+	mk := func(db, col string) *Snapshot {
+		return &Snapshot{Database: db, Tables: []Table{{Name: "t", OID: 16386,
+			Columns: []Column{{Name: col, Type: "integer"}},
+			Indexes: []Index{{Name: "t_pkey", Columns: []string{col}, Unique: true, Primary: true, Constraint: true}}}}}
+	}
+	c1 := openTestDB(t, mk("db1", "a"))
+	c2 := openTestDB(t, mk("db2", "b"))
+	for _, tc := range []struct {
+		c    *sql.Conn
+		want string
+	}{{c1, "CREATE UNIQUE INDEX t_pkey ON public.t USING btree (a)\tPRIMARY KEY (a)"}, {c2, "CREATE UNIQUE INDEX t_pkey ON public.t USING btree (b)\tPRIMARY KEY (b)"}} {
+		got := query(t, tc.c, "SELECT pg_get_indexdef(i.indexrelid), pg_get_constraintdef(c.oid) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_constraint c ON c.conindid = i.indexrelid")
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
 }
