@@ -960,3 +960,50 @@ func constValue(n *pg_query.Node) (any, uint32, bool) {
 	}
 	return nil, 0, false
 }
+
+// createTableAs creates a table typed by a query's columns and fills it
+// with the query's rows (the last statement's row count is the tag's).
+func (t *translator) createTableAs(into *pg_query.IntoClause, sel *pg_query.SelectStmt, ifNotExists bool) (*Plan, error) {
+	rv := into.Rel
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return nil, pgerr.New(codeInvalidSchemaName, "schema %q does not exist", rv.Schemaname)
+	}
+	if rv.Relpersistence == "t" {
+		return nil, unsupported("temporary tables are not supported")
+	}
+	if _, exists := t.schema.Table(rv.Relname); exists {
+		if ifNotExists {
+			t.notices = append(t.notices, &pgerr.Error{Severity: pgerr.SeverityNotice, Code: pgerr.DuplicateTable,
+				Message: "relation \"" + rv.Relname + "\" already exists, skipping"})
+			return t.finish(nil, nil)
+		}
+		return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", rv.Relname)
+	}
+	q, err := t.selectStmt(sel, nil, nameList(into.ColNames))
+	if err != nil {
+		return nil, err
+	}
+	var defs, names []string
+	seen := map[string]bool{}
+	for _, c := range q.cols {
+		if seen[c.name] {
+			return nil, pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", c.name)
+		}
+		seen[c.name] = true
+		typ := c.t
+		if typ.oid == 0 {
+			typ = tText
+		}
+		if _, ok := typesByOID[typ.oid]; !ok || typ.oid == OIDInterval || typ.oid == OIDRegclass {
+			return nil, unsupported("a column of type %s in CREATE TABLE AS is not supported", typname(typ.oid))
+		}
+		defs = append(defs, quoteIdent(c.name)+" "+declaredType(typ))
+		names = append(names, quoteIdent(c.name))
+	}
+	sqls := []string{"CREATE TABLE " + quoteIdent(rv.Relname) + " (" + strings.Join(defs, ", ") + ")"}
+	if !into.SkipData {
+		sqls = append(sqls, "INSERT INTO "+quoteIdent(rv.Relname)+" ("+strings.Join(names, ", ")+") "+q.sql)
+	}
+	t.schemaCh = true
+	return t.finish(sqls, nil)
+}

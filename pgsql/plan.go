@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/replisql/replisql/pgwire/pgerr"
 )
@@ -240,8 +241,11 @@ func (t *translator) finish(sqls []string, cols []Column) (*Plan, error) {
 func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
 	switch x := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		if x.SelectStmt.IntoClause != nil {
-			return nil, unsupported("SELECT INTO is not supported")
+		if into := x.SelectStmt.IntoClause; into != nil {
+			// SELECT … INTO t is CREATE TABLE t AS SELECT ….
+			sel := proto.Clone(x.SelectStmt).(*pg_query.SelectStmt)
+			sel.IntoClause = nil
+			return t.createTableAs(into, sel, false)
 		}
 		// SELECT without FROM evaluates each call site once.
 		t.randomOK = true
@@ -288,7 +292,15 @@ func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
 	case *pg_query.Node_MergeStmt:
 		return nil, unsupported("MERGE is not supported")
 	case *pg_query.Node_CreateTableAsStmt:
-		return nil, unsupported("CREATE TABLE AS is not supported")
+		c := x.CreateTableAsStmt
+		if c.Objtype != pg_query.ObjectType_OBJECT_TABLE {
+			return nil, unsupported("materialized views are not supported")
+		}
+		sel := c.Query.GetSelectStmt()
+		if sel == nil {
+			return nil, unsupported("CREATE TABLE AS EXECUTE is not supported")
+		}
+		return t.createTableAs(c.Into, sel, c.IfNotExists)
 	case *pg_query.Node_CreateSeqStmt, *pg_query.Node_AlterSeqStmt:
 		return nil, unsupported("sequences are not supported")
 	case *pg_query.Node_ViewStmt:
