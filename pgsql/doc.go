@@ -46,9 +46,22 @@
 // "timestamp with time zone") so the storage layer can report it; see
 // TypeOID and ColumnTypes.
 //
-// # Not yet here
+// # Hooks for the system catalogs
 //
-// pg_catalog and information_schema (references go through
-// translator.catalogRelation), sequences, views, arrays, interval
-// arithmetic, date_trunc/extract, random().
+// References to pg_catalog.* and information_schema.* (and unqualified
+// pg_* names that are not user tables) go through
+// translator.catalogRelation: a Schema that also implements Catalog
+// supplies them, one that implements CatalogFunctions supplies
+// pg_catalog functions. Without them they fail with 0A000.
+//
+// # Unsupported, with 0A000
+//
+// Sequences (CREATE SEQUENCE, nextval, serial columns that are not the
+// primary key), views and materialized views, temporary tables, arrays
+// (types, ARRAY[...] outside = ANY, = ANY($1)), LATERAL, DISTINCT ON,
+// GROUPING SETS, window frames and named windows, interval values other
+// than constants, time/timetz, to_char/age, SIMILAR TO, MERGE, LISTEN and
+// NOTIFY, EXPLAIN, PREPARE/EXECUTE statements, table inheritance and
+// partitioning, ALTER COLUMN TYPE, ADD FOREIGN KEY/CHECK, random() where
+// a call site runs for several rows of a FROM clause.
 package pgsql

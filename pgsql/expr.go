@@ -391,16 +391,8 @@ func numRank(oid uint32) int {
 	return 0
 }
 
-// assign converts e for storing into a column of type typ (INSERT
+// assignE converts e for storing into a column of type typ (INSERT
 // values, UPDATE SET): PostgreSQL's assignment cast, with length checks.
-func (t *translator) assign(e *expr, typ pgType) *expr {
-	out, err := t.assignE(e, typ)
-	if err != nil {
-		return &expr{sql: "pg_raise('" + string(pgerr.CodeOf(err)) + "', " + quoteString(pgerr.As(err).Message) + ")", t: typ}
-	}
-	return out
-}
-
 func (t *translator) assignE(e *expr, typ pgType) (*expr, error) {
 	if e.null {
 		return &expr{sql: "NULL", t: typ, null: true}, nil
