@@ -21,6 +21,10 @@ const (
 	classPgNamespace    = 2615
 	classPgConstraint   = 2606
 	classPgDatabase     = 1262
+	classPgExtension    = 3079
+	classPgProc         = 1255
+	classPgType         = 1247
+	extPlpgsql          = 13559 // plpgsql's pg_extension oid, as recorded
 	databaseOID         = 5
 	tablespaceDefault   = 1663
 	// derivedBase is where derived oids (indexes, constraints, sequences,
@@ -472,6 +476,16 @@ func (b *built) fillNamespaces(users []string) {
 			acl = strings.ReplaceAll(r[3], "postgres", quoteACLName(b.owner))
 		}
 		b.add("pg_catalog.pg_namespace", bl.row("oid", atoi(r[0]), "nspname", r[1], "nspowner", atoi(r[2]), "nspacl", acl))
+	}
+	// The descriptions PostgreSQL's initdb gives the schemas and plpgsql.
+	desc := builder("pg_catalog.pg_description")
+	for _, d := range []struct {
+		oid, class uint32
+		text       string
+	}{{nsPgCatalog, classPgNamespace, "system catalog schema"}, {nsToast, classPgNamespace, "reserved schema for TOAST tables"},
+		{nsPublic, classPgNamespace, "standard public schema"}, {extPlpgsql, classPgExtension, "PL/pgSQL procedural language"}} {
+		b.add("pg_catalog.pg_description", desc.row("objoid", d.oid, "classoid", d.class, "objsubid", 0, "description", d.text))
+		b.comments[descKey{d.oid, d.class, 0}] = d.text
 	}
 	sc := builder("information_schema.schemata")
 	for _, n := range []string{"information_schema", "pg_catalog", "pg_toast", "public"} {

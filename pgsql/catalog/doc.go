@@ -104,7 +104,8 @@
 // pg_type_is_visible, pg_function_is_visible, pg_get_indexdef (1 or 3
 // arguments), pg_get_constraintdef (1 or 2), pg_get_expr (2 or 3),
 // obj_description (1 or 2), col_description, shobj_description (NULL),
-// pg_encoding_to_char, pg_size_pretty (bigint), pg_table_size,
+// pg_encoding_to_char, pg_size_pretty (bigint), pg_database_size,
+// pg_get_function_sqlbody (NULL), pg_table_size,
 // pg_relation_size, pg_total_relation_size, pg_indexes_size (the sizes the
 // Snapshot gives, 0 when unknown; 8192 for a sequence), has_*_privilege
 // and pg_has_role (true), pg_get_function_result, pg_get_function_arguments,
@@ -144,9 +145,11 @@
 //
 // # What the translator emits
 //
-// psql 15's \l, \dt, \d, \di, \ds, \d TABLE, \d+ TABLE, \dn, \du, \df and
-// pgbench's partition query, translated this way, return what PostgreSQL 15
-// returns (TestGolden; queries_test.go holds each translation):
+// psql 15's \l, \l+, \dt, \dt+, \d, \d+, \di, \di+, \dn, \dn+, \du,
+// \du+, \df, \dx, \d TABLE, \d+ TABLE, \d SEQUENCE, \d INDEX, pgbench's
+// partition query and pgx's pg_class probe, translated this way, return
+// what PostgreSQL 15 returns (TestGolden; queries_test.go holds each
+// translation, testdata/queries.sql the original):
 //
 //   - pg_catalog.NAME, and an unqualified NAME that is not a user table but
 //     is Lookup("", NAME), become pg_catalog."NAME"; information_schema.NAME

@@ -345,7 +345,8 @@ var functions = []Function{
 			if !ok {
 				return nil, nil
 			}
-			class = map[string]uint32{"pg_class": classPgClass, "pg_namespace": classPgNamespace, "pg_constraint": classPgConstraint}[name]
+			class = map[string]uint32{"pg_class": classPgClass, "pg_namespace": classPgNamespace, "pg_constraint": classPgConstraint,
+				"pg_extension": classPgExtension, "pg_proc": classPgProc, "pg_type": classPgType}[name]
 		}
 		s, ok := find(func(b *built) (string, bool) { s, ok := b.comments[descKey{o, class, 0}]; return s, ok })
 		return orNull(s, ok)
@@ -387,6 +388,28 @@ var functions = []Function{
 		_, ok := b.sizes[o]
 		return b.idxSizes[o], ok
 	})},
+	// pg_database_size(name or oid): the sizes the Snapshot gives, summed.
+	{Name: "pg_database_size", MinArgs: 1, MaxArgs: 1, ResultOID: OIDInt8, fn: func(a []driver.Value) (driver.Value, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
+		name, _ := argText(a[0])
+		n, ok := find(func(b *built) (int64, bool) {
+			if name != b.db && name != strconv.Itoa(databaseOID) {
+				return 0, false
+			}
+			var sum int64
+			for _, s := range b.sizes {
+				sum += s
+			}
+			return sum, true
+		})
+		if !ok {
+			return nil, nil
+		}
+		return n, nil
+	}},
+	{Name: "pg_get_function_sqlbody", MinArgs: 1, MaxArgs: 1, ResultOID: OIDText, fn: constant(nil)},
 	{Name: "has_table_privilege", MinArgs: 2, MaxArgs: 3, ResultOID: OIDBool, fn: constant(int64(1))},
 	{Name: "has_schema_privilege", MinArgs: 2, MaxArgs: 3, ResultOID: OIDBool, fn: constant(int64(1))},
 	{Name: "has_database_privilege", MinArgs: 2, MaxArgs: 3, ResultOID: OIDBool, fn: constant(int64(1))},

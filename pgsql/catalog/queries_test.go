@@ -325,4 +325,74 @@ FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = '$OID' AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`},
 	{"pgx_class_count", `SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'pg_class' OR oid = '1259'`},
+	{"lplus", `SELECT d.datname AS "Name", pg_get_userbyid(d.datdba) AS "Owner", pg_encoding_to_char(d.encoding) AS "Encoding",
+       d.datcollate AS "Collate", d.datctype AS "Ctype", d.daticulocale AS "ICU Locale",
+       CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
+       array_to_string(d.datacl, char(10)) AS "Access privileges",
+       CASE WHEN has_database_privilege(d.datname, 'CONNECT')
+            THEN pg_size_pretty(pg_database_size(d.datname))
+            ELSE 'No Access'
+       END AS "Size",
+       t.spcname AS "Tablespace",
+       shobj_description(d.oid, 'pg_database') AS "Description"
+FROM pg_catalog.pg_database d
+  JOIN pg_catalog.pg_tablespace t ON d.dattablespace = t.oid
+WHERE d.datname = 'bench'
+ORDER BY 1`},
+	{"dnplus", `SELECT n.nspname AS "Name", pg_get_userbyid(n.nspowner) AS "Owner",
+  array_to_string(n.nspacl, char(10)) AS "Access privileges",
+  obj_description(n.oid, 'pg_namespace') AS "Description"
+FROM pg_catalog.pg_namespace n
+WHERE NOT test_regexp(n.nspname, '^pg_') AND n.nspname <> 'information_schema'
+ORDER BY 1`},
+	{"dtplus", `SELECT n.nspname AS "Schema", c.relname AS "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END AS "Type",
+  pg_get_userbyid(c.relowner) AS "Owner",
+  CASE c.relpersistence WHEN 'p' THEN 'permanent' WHEN 't' THEN 'temporary' WHEN 'u' THEN 'unlogged' END AS "Persistence",
+  am.amname AS "Access method",
+  pg_size_pretty(pg_table_size(c.oid)) AS "Size",
+  obj_description(c.oid, 'pg_class') AS "Description"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r','p','')
+      AND n.nspname <> 'pg_catalog'
+      AND NOT test_regexp(n.nspname, '^pg_toast')
+      AND n.nspname <> 'information_schema'
+  AND pg_table_is_visible(c.oid)
+ORDER BY 1,2`},
+	{"diplus", `SELECT n.nspname AS "Schema", c.relname AS "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END AS "Type",
+  pg_get_userbyid(c.relowner) AS "Owner",
+  c2.relname AS "Table",
+  CASE c.relpersistence WHEN 'p' THEN 'permanent' WHEN 't' THEN 'temporary' WHEN 'u' THEN 'unlogged' END AS "Persistence",
+  am.amname AS "Access method",
+  pg_size_pretty(pg_table_size(c.oid)) AS "Size",
+  obj_description(c.oid, 'pg_class') AS "Description"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+     LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+     LEFT JOIN pg_catalog.pg_class c2 ON i.indrelid = c2.oid
+WHERE c.relkind IN ('i','I','')
+      AND n.nspname <> 'pg_catalog'
+      AND NOT test_regexp(n.nspname, '^pg_toast')
+      AND n.nspname <> 'information_schema'
+  AND pg_table_is_visible(c.oid)
+ORDER BY 1,2`},
+	{"duplus", `SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+  r.rolconnlimit, r.rolvaliduntil,
+  (SELECT '{' || coalesce(group_concat(pg_array_elem(b.rolname), ','), '') || '}'
+        FROM pg_catalog.pg_auth_members m
+        JOIN pg_catalog.pg_roles b ON (m.roleid = b.oid)
+        WHERE m.member = r.oid) AS memberof
+, shobj_description(r.oid, 'pg_authid') AS description
+, r.rolreplication
+, r.rolbypassrls
+FROM pg_catalog.pg_roles r
+WHERE NOT test_regexp(r.rolname, '^pg_')
+ORDER BY 1`},
+	{"dx", `SELECT e.extname AS "Name", e.extversion AS "Version", n.nspname AS "Schema", c.description AS "Description"
+FROM pg_catalog.pg_extension e LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace LEFT JOIN pg_catalog.pg_description c ON c.objoid = e.oid AND c.classoid = pg_regclass_in('pg_catalog.pg_extension')
+ORDER BY 1`},
 }

@@ -3,10 +3,12 @@
 # testdata/schema.sql in a database named bench:
 #   PGPORT=54399 sh testdata/record_golden.sh      (run from pgsql/catalog)
 # Each golden file has one line per row, cells separated by a tab, NULL as
-# \N. A cell equal to the oid of a user relation or constraint is written
-# <oid:NAME>; in the "dplus" listing, sizes are written <size>.
+# \N, a newline in a cell as \n. A cell equal to the oid of a user relation or constraint is written
+# <oid:NAME>; in the \\d+ listings (names ending in "plus"), sizes are written <size>.
 set -e
 P() { psql -X -q -v ON_ERROR_STOP=1 -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" -U "${PGUSER:-postgres}" -d "${PGDATABASE:-bench}" -At -P 'null=\N' -F "$(printf '\t')" "$@"; }
+# Q runs a query file; a newline inside a cell is written \n.
+Q() { P -R "$(printf '\036')" -f "$1" | awk 'BEGIN { RS = "\036" } { sub(/\n$/, ""); gsub(/\n/, "\\n"); print }'; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p testdata/golden
@@ -28,7 +30,7 @@ normalise() { # normalise NAME < raw > golden
 	FNR == NR { oid[$1] = "<oid:" $2 ">"; next }
 	{ for (i = 1; i <= NF; i++) {
 		if ($i in oid) $i = oid[$i]
-		if (name == "dplus" && $i ~ /^-?[0-9]+ (bytes|kB|MB|GB|TB)$/) $i = "<size>"
+		if (name ~ /plus$/ && $i ~ /^-?[0-9]+ (bytes|kB|MB|GB|TB)$/) $i = "<size>"
 	  } print }' "$tmp/oids" -
 }
 for q in "$tmp"/q/*; do
@@ -39,11 +41,11 @@ for q in "$tmp"/q/*; do
 		name=${name%.per-*}
 		while IFS="$(printf '\t')" read -r oid rel; do
 			sed -e "s/\\\$OID/$oid/g" -e "s/\\\$NAME/$rel/g" "$q" > "$tmp/run.sql"
-			P -f "$tmp/run.sql" | normalise "$name" > "testdata/golden/$name.$rel.txt"
+			Q "$tmp/run.sql" | normalise "$name" > "testdata/golden/$name.$rel.txt"
 		done < "$tmp/$kind"
 		;;
 	*)
-		P -f "$q" | normalise "$name" > "testdata/golden/$name.txt"
+		Q "$q" | normalise "$name" > "testdata/golden/$name.txt"
 		;;
 	esac
 done
