@@ -135,7 +135,11 @@
 // pg_get_userbyid, pg_regclass_in/out, pg_get_serial_sequence) read a
 // process-wide registry of the last Snapshot filled per database (an
 // atomic pointer to a copy-on-write map; Fill updates it). They try the
-// most recently filled Snapshot first, then the other databases'. Derived
+// most recently filled Snapshot first, then the other databases', then
+// the Uncommitted ones: a Snapshot of a transaction's own uncommitted DDL
+// MUST be marked Uncommitted, so that filling it does not change what
+// other connections' functions answer, while the transaction still finds
+// its new indexes and constraints. Derived
 // oids differ between databases, so index and constraint definitions are
 // always exact; table oids do not, so in a process that serves two
 // databases with different schemas at once (tests), obj_description and

@@ -18,7 +18,8 @@ import (
 // database. A registered SQLite function sees only its arguments, not the
 // connection it runs on, so it cannot read the attached catalog; instead
 // it reads the built snapshot through this process-wide registry.
-// Lookups try the most recently filled snapshot first, then the others:
+// Lookups try the most recently filled snapshot first, then the other
+// databases', then the Uncommitted ones (a transaction's own DDL):
 // derived oids (indexes, constraints, sequences) include the database
 // name in their hash, so they are distinct across databases, but table
 // oids (16384 + 2*rowid) are not. A process serving one database, the
@@ -26,13 +27,14 @@ import (
 var registry = &snapshotRegistry{}
 
 type snapshotRegistry struct {
-	mu   sync.Mutex                        // serializes writers; readers use the atomics
-	all  atomic.Pointer[map[string]*built] // by database; copy-on-write
-	last atomic.Pointer[built]             // the most recently filled
+	mu      sync.Mutex                        // serializes writers; readers use the atomics
+	all     atomic.Pointer[map[string]*built] // committed, by database; copy-on-write
+	private atomic.Pointer[map[string]*built] // Uncommitted, by database; copy-on-write
+	last    atomic.Pointer[built]             // the most recently filled committed one
 }
 
 // use returns the built form of snap, building it unless it is the
-// snapshot already registered for its database, and makes it current.
+// snapshot already registered for its database, and registers it.
 func (r *snapshotRegistry) use(snap *Snapshot) *built {
 	if l := r.last.Load(); l != nil && l.snap == snap {
 		return l
@@ -41,9 +43,15 @@ func (r *snapshotRegistry) use(snap *Snapshot) *built {
 	if db == "" {
 		db = "postgres"
 	}
-	if m := r.all.Load(); m != nil {
+	set := &r.all
+	if snap.Uncommitted {
+		set = &r.private
+	}
+	if m := set.Load(); m != nil {
 		if b := (*m)[db]; b != nil && b.snap == snap {
-			r.last.Store(b)
+			if !snap.Uncommitted {
+				r.last.Store(b)
+			}
 			return b
 		}
 	}
@@ -51,14 +59,16 @@ func (r *snapshotRegistry) use(snap *Snapshot) *built {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := map[string]*built{}
-	if old := r.all.Load(); old != nil {
+	if old := set.Load(); old != nil {
 		for k, v := range *old {
 			m[k] = v
 		}
 	}
 	m[db] = nb
-	r.all.Store(&m)
-	r.last.Store(nb)
+	set.Store(&m)
+	if !snap.Uncommitted {
+		r.last.Store(nb)
+	}
 	return nb
 }
 
@@ -71,13 +81,15 @@ func find[T any](f func(b *built) (T, bool)) (T, bool) {
 			return v, true
 		}
 	}
-	if m := registry.all.Load(); m != nil {
-		for _, b := range *m {
-			if b == last {
-				continue
-			}
-			if v, ok := f(b); ok {
-				return v, true
+	for _, set := range []*atomic.Pointer[map[string]*built]{&registry.all, &registry.private} {
+		if m := set.Load(); m != nil {
+			for _, b := range *m {
+				if b == last {
+					continue
+				}
+				if v, ok := f(b); ok {
+					return v, true
+				}
 			}
 		}
 	}

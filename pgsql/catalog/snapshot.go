@@ -27,6 +27,12 @@ type Snapshot struct {
 	// StartTime is pg_postmaster_start_time(); zero means the time the
 	// process started.
 	StartTime time.Time
+	// Uncommitted marks a snapshot of a transaction's own view, with DDL
+	// it has not committed. Filling it does not make it what other
+	// connections' SQL functions answer from: they consult it only for
+	// objects no committed snapshot has (the transaction's new indexes and
+	// constraints, whose derived oids no other connection can know).
+	Uncommitted bool
 }
 
 // Table is one user table.

@@ -506,3 +506,21 @@ func TestTwoDatabases(t *testing.T) {
 		}
 	}
 }
+
+// TestUncommitted fills one connection from a transaction's own snapshot
+// with a new index: it sees the index's definition, and the committed
+// snapshot stays what the functions answer from for everything else.
+func TestUncommitted(t *testing.T) {
+	committed := &Snapshot{Database: "txdb", Tables: []Table{{Name: "t", OID: 16386, Comment: "committed",
+		Columns: []Column{{Name: "a", Type: "integer"}}}}}
+	tx := &Snapshot{Database: "txdb", Uncommitted: true, Tables: []Table{{Name: "t", OID: 16386, Comment: "uncommitted",
+		Columns: []Column{{Name: "a", Type: "integer"}}, Indexes: []Index{{Name: "t_a_idx", Columns: []string{"a"}}}}}}
+	other := openTestDB(t, committed)
+	w := openTestDB(t, tx)
+	if got := query(t, w, "SELECT pg_get_indexdef(indexrelid) FROM pg_catalog.pg_index"); len(got) != 1 || got[0] != "CREATE INDEX t_a_idx ON public.t USING btree (a)" {
+		t.Errorf("the transaction's own index: %q", got)
+	}
+	if got := query(t, other, "SELECT obj_description(16386, 'pg_class')"); got[0] != "committed" {
+		t.Errorf("another connection sees %q", got[0])
+	}
+}
