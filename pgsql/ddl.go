@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"math"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -151,9 +152,26 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 		return nil, pgerr.New(codeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", rv.Relname)
 	}
 	var defs []string
+	var pre []string
 	for _, c := range cols {
 		if c.serial && !c.pk {
-			return nil, unsupported("serial and identity columns are only supported as the single-column primary key (column %q)", c.name)
+			// A serial column that is not the rowid draws from its own
+			// sequence, as in PostgreSQL.
+			if c.dflt != "" {
+				return nil, pgerr.New(pgerr.SyntaxError, "multiple default values specified for column %q of table %q", c.name, rv.Relname)
+			}
+			seq := rv.Relname + "_" + c.name + "_seq"
+			max := int64(math.MaxInt64)
+			switch c.typ.oid {
+			case OIDInt4:
+				max = math.MaxInt32
+			case OIDInt2:
+				max = math.MaxInt16
+			}
+			pre = append(pre, createSequenceSQL(seq, seqOptions{start: 1, inc: 1, min: 1, max: max}, false)...)
+			c.dflt = "(pg_nextval(" + quoteString(seq) + "))"
+			c.notNull = true
+			c.serial = false
 		}
 		defs = append(defs, c.sql())
 	}
@@ -164,7 +182,7 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 	}
 	sql += quoteIdent(rv.Relname) + " (" + strings.Join(defs, ", ") + ")"
 	t.schemaCh = true
-	return t.finish([]string{sql}, nil)
+	return t.finish(append(pre, sql), nil)
 }
 
 func newTableRel(cols []*columnDef) *rel {
@@ -330,6 +348,13 @@ func (t *translator) defaultExpr(n *pg_query.Node, typ pgType) (string, error) {
 	if fc := n.GetFuncCall(); fc != nil {
 		names := nameList(fc.Funcname)
 		switch names[len(names)-1] {
+		case "nextval":
+			if len(fc.Args) == 1 {
+				if seq, ok := seqName(fc.Args[0]); ok && isIntType(typ.oid) {
+					return "(pg_nextval(" + quoteString(seq) + "))", nil
+				}
+			}
+			return "", unsupported("this DEFAULT nextval() is not supported")
 		case "gen_random_uuid", "uuid_generate_v4":
 			if typ.oid == OIDUUID && len(fc.Args) == 0 {
 				return "(pg_gen_random_uuid())", nil
@@ -461,6 +486,12 @@ func (t *translator) dropStmt(s *pg_query.DropStmt) (*Plan, error) {
 				return nil, pgerr.New(pgerr.UndefinedTable, "table %q does not exist", name)
 			}
 			sqls = append(sqls, "DROP TABLE "+quoteIdent(name))
+			tb, _ := t.schema.Table(name)
+			for i := range tb.Columns {
+				if seq, ok := ownedSequence(&tb.Columns[i]); ok && seq == name+"_"+tb.Columns[i].Name+"_seq" {
+					sqls = append(sqls, "DELETE FROM "+seqTable+" WHERE \"name\" = "+quoteString(seq))
+				}
+			}
 		}
 	case pg_query.ObjectType_OBJECT_INDEX:
 		for _, o := range s.Objects {
@@ -471,6 +502,8 @@ func (t *translator) dropStmt(s *pg_query.DropStmt) (*Plan, error) {
 			}
 			sqls = append(sqls, sql+quoteIdent(names[len(names)-1]))
 		}
+	case pg_query.ObjectType_OBJECT_SEQUENCE:
+		return t.dropSequence(s)
 	default:
 		return nil, unsupported("DROP %s is not supported", objectTypeName(s.RemoveType))
 	}

@@ -58,7 +58,7 @@ func columnIndex(tb *Table, name string) int {
 // defaults in from session values, so that replay is deterministic.
 func nowDefault(c *TableColumn) bool {
 	d := strings.ToLower(c.Default)
-	return strings.Contains(d, "pg_now()") || strings.Contains(d, "pg_gen_random_uuid()")
+	return strings.Contains(d, "pg_now()") || strings.Contains(d, "pg_gen_random_uuid()") || strings.Contains(d, "pg_nextval(")
 }
 
 // defaultSQL is the value of a session-dependent default; row
@@ -66,6 +66,12 @@ func nowDefault(c *TableColumn) bool {
 func (t *translator) defaultSQL(c *TableColumn, row string) (string, error) {
 	if strings.Contains(strings.ToLower(c.Default), "pg_now()") {
 		return t.extra(ValueTxnTimestamp)
+	}
+	if seq, ok := ownedSequence(c); ok {
+		saved := t.randomOK
+		t.randomOK = row == ""
+		defer func() { t.randomOK = saved }()
+		return t.nextvalSQL(seq)
 	}
 	return t.randomSQL("pg_uuid", row)
 }

@@ -46,6 +46,15 @@
 // "timestamp with time zone") so the storage layer can report it; see
 // TypeOID and ColumnTypes.
 //
+// # Sequences
+//
+// Sequences are rows of the table __replisql_sequences, so nextval() is
+// ordinary DML that replays deterministically: a plan first advances each
+// sequence by its number of call sites, then reads each call site's value
+// (sequence.go). A serial column that is not the integer primary key gets
+// the sequence <table>_<column>_seq and the stored default
+// pg_nextval('…'), filled in by INSERT and COPY plans.
+//
 // # Hooks for the system catalogs
 //
 // References to pg_catalog.* and information_schema.* (and unqualified
@@ -56,8 +65,9 @@
 //
 // # Unsupported, with 0A000
 //
-// Sequences (CREATE SEQUENCE, nextval, serial columns that are not the
-// primary key), views and materialized views, temporary tables, arrays
+// currval/lastval, ALTER SEQUENCE, CYCLE sequences, nextval() where a
+// call site runs for several rows (FROM, INSERT … SELECT into a serial
+// column that is not the key), views and materialized views, temporary tables, arrays
 // (types, ARRAY[...] outside = ANY, = ANY($1)), LATERAL, DISTINCT ON,
 // GROUPING SETS, window frames and named windows, interval values other
 // than constants, time/timetz, to_char/age, SIMILAR TO, MERGE, LISTEN and

@@ -112,7 +112,7 @@ func TestExpressions(t *testing.T) {
 		{sql: "SELECT pg_typeof(1), pg_typeof('x'), pg_typeof(now())", rows: "integer|text|timestamp with time zone"},
 		{sql: "SELECT nosuch(1)", code: "42883"},
 		{sql: "SELECT random() FROM items", code: "0A000"},
-		{sql: "SELECT nextval('s')", code: "0A000"},
+		{sql: "SELECT nextval('s')", code: "42P01"},
 		{sql: "SELECT CASE WHEN qty > 5 THEN 'big' WHEN qty > 0 THEN 'small' ELSE 'none' END FROM items ORDER BY id", rows: "small\nnone\nbig", cols: "case:25"},
 		{sql: "SELECT CASE id WHEN 1 THEN 10 ELSE 20 END AS c FROM items ORDER BY id", rows: "10\n20\n20", cols: "c:23"},
 		// queries

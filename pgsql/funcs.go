@@ -166,7 +166,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	case "setseed":
 		return nil, unsupported("setseed() is not supported")
 	case "nextval", "currval", "setval", "lastval":
-		return nil, unsupported("sequences are not supported")
+		return t.sequenceCall(name, f, sc)
 	case "pg_typeof":
 		if len(f.Args) == 1 {
 			e, err := t.expr(f.Args[0], sc)

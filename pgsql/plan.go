@@ -131,7 +131,10 @@ type translator struct {
 	randomOK  bool
 	randomRow string
 	randN     int
-	gsN       int // counter for generated names
+
+	seqUses []*seqUse // nextval() call sites per sequence
+	seqPre  []string  // statements setval() runs first
+	gsN     int       // counter for generated names
 	// charLoc is the character offset of the statement in its query.
 	charLoc int
 }
@@ -219,6 +222,10 @@ func (t *translator) paramType(n int) pgType {
 // finish assembles the plan: numbers the session values after the
 // client's parameters and defaults unknown parameter types to text.
 func (t *translator) finish(sqls []string, cols []Column) (*Plan, error) {
+	if len(t.seqPre) > 0 {
+		sqls = append(append([]string{}, t.seqPre...), sqls...)
+	}
+	sqls = t.seqStatements(sqls)
 	n := len(t.params)
 	for i, s := range sqls {
 		if strings.Contains(s, extraMarker) {
@@ -301,8 +308,10 @@ func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
 			return nil, unsupported("CREATE TABLE AS EXECUTE is not supported")
 		}
 		return t.createTableAs(c.Into, sel, c.IfNotExists)
-	case *pg_query.Node_CreateSeqStmt, *pg_query.Node_AlterSeqStmt:
-		return nil, unsupported("sequences are not supported")
+	case *pg_query.Node_CreateSeqStmt:
+		return t.createSequence(x.CreateSeqStmt)
+	case *pg_query.Node_AlterSeqStmt:
+		return nil, unsupported("ALTER SEQUENCE is not supported")
 	case *pg_query.Node_ViewStmt:
 		return nil, unsupported("views are not supported")
 	case *pg_query.Node_ExplainStmt:
@@ -390,6 +399,7 @@ func (t *translator) copyStmt(c *pg_query.CopyStmt) (*Plan, error) {
 		}
 		b.WriteString(rowidCheck(tb, &col, v))
 	}
+	t.randomOK = true
 	for _, ci := range nowCols {
 		s, err := t.defaultSQL(&tb.Columns[ci], "")
 		if err != nil {

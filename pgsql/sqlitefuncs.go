@@ -180,6 +180,9 @@ var sqliteFuncs = map[string]sqliteFunc{
 		}
 		return a[0], nil
 	}},
+	"pg_nextval": {1, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) {
+		return nil, pgerr.New(pgerr.FeatureNotSupported, "DEFAULT nextval() evaluated outside a translated INSERT")
+	}},
 	"pg_gen_random_uuid": {0, func(_ *sqlite.FunctionContext, _ []driver.Value) (driver.Value, error) {
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "DEFAULT gen_random_uuid() evaluated outside a translated INSERT")
 	}},
