@@ -688,6 +688,35 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 					name = tb.Name + "_" + strings.Join(ns, "_") + "_key"
 				}
 				sqls = append(sqls, "CREATE UNIQUE INDEX "+quoteIdent(name)+" ON "+quoteIdent(tb.Name)+" ("+strings.Join(cs, ", ")+")")
+			case pg_query.ConstrType_CONSTR_FOREIGN, pg_query.ConstrType_CONSTR_CHECK:
+				if len(s.Cmds) > 1 {
+					return nil, unsupported("ADD CONSTRAINT together with other ALTER TABLE actions is not supported")
+				}
+				if con.SkipValidation {
+					return nil, unsupported("NOT VALID constraints are not supported")
+				}
+				sc := &scope{rels: []*rel{tableRel(tb)}}
+				sc.rels[0].sqlQual = "-"
+				def, err := t.tableConstraint(con, sc)
+				if err != nil {
+					return nil, err
+				}
+				var checks []string
+				if con.Contype == pg_query.ConstrType_CONSTR_CHECK {
+					// Existing rows must satisfy it, as PostgreSQL checks.
+					name := con.Conname
+					if name == "" {
+						name = tb.Name + "_check"
+					}
+					e, _ := t.ddlExpr(con.RawExpr, sc)
+					checks = append(checks, "SELECT pg_raise('23514', "+quoteString("check constraint \""+name+"\" of relation \""+tb.Name+"\" is violated by some row")+
+						") FROM "+quoteIdent(tb.Name)+" WHERE NOT ("+e+") LIMIT 1")
+				}
+				rs, err := t.rebuild(tb, "ADD CONSTRAINT", rebuildColumns(tb), checks, def)
+				if err != nil {
+					return nil, err
+				}
+				sqls = append(sqls, rs...)
 			default:
 				return nil, unsupported("ALTER TABLE ADD %s constraint is not supported", strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
 			}
@@ -766,7 +795,7 @@ func rebuildColumns(tb *Table) []TableColumn {
 // order): SQLite's way of changing what ALTER TABLE cannot. It refuses
 // tables whose definition has clauses the Schema does not describe
 // (CHECK, REFERENCES, UNIQUE, …): rebuilding would drop them.
-func (t *translator) rebuild(tb *Table, what string, cols []TableColumn, checks []string) ([]string, error) {
+func (t *translator) rebuild(tb *Table, what string, cols []TableColumn, checks []string, extra ...string) ([]string, error) {
 	if tb.SQL == "" {
 		return nil, unsupported("ALTER TABLE %s needs the table's definition, which is not available", what)
 	}
@@ -818,6 +847,7 @@ func (t *translator) rebuild(tb *Table, what string, cols []TableColumn, checks 
 	if len(keys) > 1 {
 		defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
 	}
+	defs = append(defs, extra...)
 	cl := strings.Join(names, ", ")
 	sqls := append([]string{}, checks...)
 	sqls = append(sqls,

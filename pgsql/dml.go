@@ -357,10 +357,21 @@ func (t *translator) onConflict(oc *pg_query.OnConflictClause, tb *Table, target
 	var b strings.Builder
 	b.WriteString(" ON CONFLICT")
 	if oc.Infer != nil {
-		if oc.Infer.Conname != "" {
-			return "", unsupported("ON CONFLICT ON CONSTRAINT is not supported")
-		}
 		var cs []string
+		if oc.Infer.Conname != "" {
+			// Only the primary key's constraint name is known here.
+			if oc.Infer.Conname != tb.Name+"_pkey" {
+				return "", unsupported("ON CONFLICT ON CONSTRAINT %q is not supported (only the primary key's)", oc.Infer.Conname)
+			}
+			for _, c := range tb.Columns {
+				if c.PrimaryKey {
+					cs = append(cs, quoteIdent(c.Name))
+				}
+			}
+			if len(cs) == 0 {
+				return "", pgerr.New(pgerr.UndefinedObject, "constraint %q for table %q does not exist", oc.Infer.Conname, tb.Name)
+			}
+		}
 		for _, ie := range oc.Infer.IndexElems {
 			el := ie.GetIndexElem()
 			if el == nil || el.Name == "" {
