@@ -283,11 +283,12 @@ func (t *translator) simpleSelect(s *pg_query.SelectStmt, parent *scope, names [
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
+	distinctOn := false
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].Node == nil {
 			b.WriteString("DISTINCT ")
 		} else {
-			return nil, unsupported("SELECT DISTINCT ON is not supported")
+			distinctOn = true
 		}
 	}
 	var from string
@@ -396,12 +397,112 @@ func (t *translator) simpleSelect(s *pg_query.SelectStmt, parent *scope, names [
 		}
 		b.WriteString(" HAVING " + h.sql)
 	}
+	if distinctOn {
+		return t.distinctOn(s, sc, cols, b.String())
+	}
 	tail, err := t.orderLimit(s, sc, cols)
 	if err != nil {
 		return nil, err
 	}
 	b.WriteString(tail)
 	return &query{sql: b.String(), cols: cols}, nil
+}
+
+// distinctOn translates SELECT DISTINCT ON (d…) … ORDER BY o…: the first
+// row of each d group in o order, by row_number() over the groups:
+//
+//	SELECT outputs FROM (inner, row_number() OVER (PARTITION BY d ORDER BY o) AS __rn, o AS __o…)
+//	WHERE __rn = 1 ORDER BY __o… LIMIT …
+func (t *translator) distinctOn(s *pg_query.SelectStmt, sc *scope, cols []*expr, inner string) (*query, error) {
+	// exprOf resolves an item as ORDER BY would: a position or an output
+	// name, else an expression over the FROM clause.
+	exprOf := func(n *pg_query.Node) (string, error) {
+		if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+			p := int(c.GetIval().Ival)
+			if p < 1 || p > len(cols) {
+				return "", pgerr.New(pgerr.InvalidColumnReference, "SELECT DISTINCT ON position %d is not in select list", p)
+			}
+			return cols[p-1].sql, nil
+		}
+		if p := outputRefOrder(n, cols); p > 0 {
+			return cols[p-1].sql, nil
+		}
+		e, err := t.expr(n, sc)
+		if err != nil {
+			return "", err
+		}
+		return e.sql, nil
+	}
+	var parts []string
+	for _, d := range s.DistinctClause {
+		e, err := exprOf(d)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, e)
+	}
+	var orders, hidden, outer []string
+	for i, it := range s.SortClause {
+		sb := it.GetSortBy()
+		if sb == nil || sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
+			return nil, unsupported("this ORDER BY is not supported with DISTINCT ON")
+		}
+		e, err := exprOf(sb.Node)
+		if err != nil {
+			return nil, err
+		}
+		dir := ""
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		if desc {
+			dir = " DESC"
+		}
+		switch {
+		case sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_FIRST || (sb.SortbyNulls != pg_query.SortByNulls_SORTBY_NULLS_LAST && desc):
+			dir += " NULLS FIRST"
+		default:
+			dir += " NULLS LAST"
+		}
+		h := quoteIdent("__o" + strconv.Itoa(i+1))
+		orders = append(orders, e+dir)
+		hidden = append(hidden, e+" AS "+h)
+		outer = append(outer, h+dir)
+	}
+	var win strings.Builder
+	win.WriteString("row_number() OVER (PARTITION BY " + strings.Join(parts, ", "))
+	if len(orders) > 0 {
+		win.WriteString(" ORDER BY " + strings.Join(orders, ", "))
+	}
+	win.WriteString(") AS \"__rn\"")
+	// inner is "SELECT t1 AS n1, … FROM …": add the window and the hidden
+	// order columns after the select list.
+	var sel []string
+	for i, c := range cols {
+		sel = append(sel, c.sql+" AS "+quoteIdent("__c"+strconv.Itoa(i+1)))
+	}
+	rest := inner[len("SELECT "):]
+	// The select list was written as the aliases joined; cut it off.
+	var targets []string
+	for _, e := range cols {
+		targets = append(targets, e.sql+" AS "+quoteIdent(e.name))
+	}
+	list := strings.Join(targets, ", ")
+	if !strings.HasPrefix(rest, list) {
+		return nil, pgerr.New(pgerr.InternalError, "DISTINCT ON: unexpected select list")
+	}
+	innerSQL := "SELECT " + strings.Join(append(append(sel, win.String()), hidden...), ", ") + rest[len(list):]
+	var outCols []string
+	for i, c := range cols {
+		outCols = append(outCols, quoteIdent("__c"+strconv.Itoa(i+1))+" AS "+quoteIdent(c.name))
+	}
+	sql := "SELECT " + strings.Join(outCols, ", ") + " FROM (" + innerSQL + ") WHERE \"__rn\" = 1"
+	if len(outer) > 0 {
+		sql += " ORDER BY " + strings.Join(outer, ", ")
+	}
+	tail, err := t.orderLimit(&pg_query.SelectStmt{LimitCount: s.LimitCount, LimitOffset: s.LimitOffset, LimitOption: s.LimitOption}, sc, cols)
+	if err != nil {
+		return nil, err
+	}
+	return &query{sql: sql + tail, cols: cols}, nil
 }
 
 // outputRef returns the 1-based position of the output column that a
