@@ -217,5 +217,7 @@
 // pg_get_constraintdef's non-pretty form of a CHECK adds one pair of
 // parentheses around the expression, where PostgreSQL parenthesizes every
 // operator; names longer than 63 bytes are not truncated as PostgreSQL
-// truncates them.
+// truncates them; an index column that is not a column name (an
+// expression index) gets attnum 0 and type text, and indexprs stays NULL;
+// DESC/NULLS FIRST index options are not represented (indoption is 0).
 package catalog
