@@ -67,11 +67,11 @@
 //
 // currval/lastval, ALTER SEQUENCE, CYCLE sequences, nextval() where a
 // call site runs for several rows (FROM, INSERT … SELECT into a serial
-// column that is not the key), views and materialized views, temporary tables, arrays
-// (types, ARRAY[...] outside = ANY, = ANY($1)), LATERAL,
-// GROUPING SETS, window frames and named windows, interval values other
-// than constants, time/timetz, to_char/age, SIMILAR TO, MERGE, LISTEN and
-// NOTIFY, EXPLAIN, PREPARE/EXECUTE statements, table inheritance and
-// partitioning, ALTER COLUMN TYPE, ADD FOREIGN KEY/CHECK, random() where
-// a call site runs for several rows of a FROM clause.
+// column that is not the key); views and materialized views; temporary
+// tables; arrays (types, ARRAY[...] outside = ANY, = ANY($1)); LATERAL;
+// GROUPING SETS; window frames and named windows; interval values other
+// than constants; time/timetz; to_char/age; SIMILAR TO; MERGE; LISTEN and
+// NOTIFY; EXPLAIN; PREPARE/EXECUTE statements; table inheritance and
+// partitioning; ALTER COLUMN TYPE; rebuilding tables that have CHECK,
+// REFERENCES or UNIQUE clauses; random() over joins or groups.
 package pgsql

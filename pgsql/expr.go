@@ -694,7 +694,21 @@ func (t *translator) aExpr(a *pg_query.A_Expr, sc *scope) (*expr, error) {
 	case pg_query.A_Expr_Kind_AEXPR_IN:
 		return t.inList(a, op == "<>", sc)
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
-		le, re, err := t.binaryOperands(a.Lexpr, a.Rexpr, sc)
+		pattern, escape := a.Rexpr, ""
+		if fc := a.Rexpr.GetFuncCall(); fc != nil && len(fc.Args) == 2 {
+			if n := nameList(fc.Funcname); n[len(n)-1] == "like_escape" {
+				pattern = fc.Args[0]
+				ee, err := t.expr(fc.Args[1], sc)
+				if err != nil {
+					return nil, err
+				}
+				if ee, err = t.coerce(ee, tText); err != nil {
+					return nil, err
+				}
+				escape = ", " + ee.sql
+			}
+		}
+		le, re, err := t.binaryOperands(a.Lexpr, pattern, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -702,7 +716,7 @@ func (t *translator) aExpr(a *pg_query.A_Expr, sc *scope) (*expr, error) {
 		if a.Kind == pg_query.A_Expr_Kind_AEXPR_ILIKE {
 			ci = "1"
 		}
-		sql := "pg_like(" + le.sql + ", " + re.sql + ", " + ci + ")"
+		sql := "pg_like(" + t.textSQL(le) + ", " + t.textSQL(re) + ", " + ci + escape + ")"
 		if op == "!~~" || op == "!~~*" {
 			sql = "(NOT " + sql + ")"
 		}

@@ -277,9 +277,9 @@ func (t *translator) simpleSelect(s *pg_query.SelectStmt, parent *scope, names [
 	sc := &scope{parent: parent}
 	if len(s.FromClause) > 0 || len(s.GroupClause) > 0 {
 		// Rows repeat call sites: random() would repeat its value.
-		saved := t.randomOK
+		saved, savedRow := t.randomOK, t.randomRow
 		t.randomOK = false
-		defer func() { t.randomOK = saved }()
+		defer func() { t.randomOK, t.randomRow = saved, savedRow }()
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
@@ -303,6 +303,10 @@ func (t *translator) simpleSelect(s *pg_query.SelectStmt, parent *scope, names [
 			items = append(items, sql)
 		}
 		from = " FROM " + strings.Join(items, ", ")
+		if len(sc.rels) == 1 && sc.rels[0].table != nil && len(s.GroupClause) == 0 && len(s.FromClause) == 1 && s.FromClause[0].GetRangeVar() != nil {
+			// One table: its rowid tells rows apart for random().
+			t.randomOK, t.randomRow = true, quoteIdent(sc.rels[0].name)+".rowid"
+		}
 	}
 	// Select list.
 	var cols []*expr

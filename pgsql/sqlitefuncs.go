@@ -130,7 +130,8 @@ var sqliteFuncs = map[string]sqliteFunc{
 	}},
 	"pg_div": {-1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) { return divMod(a, false) }},
 	"pg_mod": {-1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) { return divMod(a, true) }},
-	"pg_like": {3, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+	// pg_like(s, pattern, case-insensitive[, escape])
+	"pg_like": {-1, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
 		s, ok1 := argText(a[0])
 		p, ok2 := argText(a[1])
 		if !ok1 || !ok2 {
@@ -139,7 +140,22 @@ var sqliteFuncs = map[string]sqliteFunc{
 		if argInt(a[2]) != 0 {
 			s, p = strings.ToLower(s), strings.ToLower(p)
 		}
-		m, err := likeMatch(s, p)
+		esc := '\\'
+		if len(a) > 3 {
+			e, ok := argText(a[3])
+			if !ok {
+				return nil, nil
+			}
+			switch utf8.RuneCountInString(e) {
+			case 0:
+				esc = -1
+			case 1:
+				esc, _ = utf8.DecodeRuneInString(e)
+			default:
+				return nil, pgerr.New(pgerr.InvalidEscapeSequence, "invalid escape string")
+			}
+		}
+		m, err := likeMatch(s, p, esc)
 		if err != nil {
 			return nil, err
 		}
@@ -452,8 +468,8 @@ func roundLike(a []driver.Value, f func(float64) float64) (driver.Value, error) 
 	return r, nil
 }
 
-// likeMatch implements LIKE with the default escape character \.
-func likeMatch(s, p string) (bool, error) {
+// likeMatch implements LIKE with escape character esc (-1: none).
+func likeMatch(s, p string, esc rune) (bool, error) {
 	// Iterative matching with backtracking on the last %.
 	si, pi := 0, 0
 	starP, starS := -1, 0
@@ -470,7 +486,7 @@ func likeMatch(s, p string) (bool, error) {
 				si += sw
 				pi += w
 				continue
-			case '\\':
+			case esc:
 				if pi+w >= len(p) {
 					return false, pgerr.New(pgerr.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
 				}
