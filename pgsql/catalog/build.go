@@ -395,8 +395,15 @@ func build(s *Snapshot) *built {
 			seqs = append(seqs, sq)
 		}
 	}
+	derived := map[string]bool{}
+	for _, sq := range seqs {
+		derived[sq.name] = true
+	}
 	for i := range s.Sequences {
 		q := &s.Sequences[i]
+		if derived[q.Name] {
+			continue // a serial column's sequence, already there
+		}
 		typ, _, _, _ := ParseType(q.Type)
 		if q.Type == "" || (typ != OIDInt2 && typ != OIDInt4) {
 			typ = OIDInt8
@@ -418,6 +425,9 @@ func build(s *Snapshot) *built {
 			sq.oid = derive("sequence", "", sq.name)
 		} else {
 			used[sq.oid] = true
+		}
+		if ti := byName[q.OwnerTable]; ti != nil && ti.attnum[q.OwnerColumn] > 0 {
+			sq.ownerTable, sq.ownerCol = ti, ti.attnum[q.OwnerColumn]
 		}
 		seqs = append(seqs, sq)
 	}

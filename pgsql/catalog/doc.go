@@ -149,6 +149,14 @@
 //
 // # What the translator emits
 //
+// pgsql's hooks (pgsql.Catalog, pgsql.CatalogFunctions) map directly: a
+// Schema wrapper answers CatalogRelation(schema, name) with
+// Lookup(schema, name), r.SQL() and one pgsql.Column per r.Columns
+// (TypeOID, TypeMod, TableOID r.OID, AttNum i+1), and
+// CatalogFunction(name, nargs) with LookupFunction(name) when MinArgs <=
+// nargs <= MaxArgs, returning f.Name (the SQLite name is the PostgreSQL
+// name) and f.ResultOID.
+//
 // psql 15's \l, \l+, \dt, \dt+, \d, \d+, \di, \di+, \dn, \dn+, \du,
 // \du+, \df, \dx, \d TABLE, \d+ TABLE, \d SEQUENCE, \d INDEX, pgbench's
 // partition query and pgx's pg_class probe, translated this way, return

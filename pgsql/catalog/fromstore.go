@@ -16,9 +16,11 @@ import (
 // the text PostgreSQL prints, serial columns (an AUTOINCREMENT rowid
 // key), and indexes (an automatic index without SQL of its own is the
 // index of a PRIMARY KEY or UNIQUE constraint). store.Schema does not
-// carry foreign keys (AddForeignKeys reads them from SQLite), CHECK
-// constraints, storage options, comments or
-// sizes: the caller adds them to the result before Fill if it has them.
+// carry foreign keys (AddForeignKeys reads them from SQLite), the SQL
+// layer's sequences (AddSequences reads them), CHECK constraints, storage
+// options, comments or sizes: the caller adds them to the result before
+// Fill if it has them. Tables named __replisql_… are the SQL layer's own
+// and left out.
 func FromStore(sc *store.Schema, database string, users []string, settings map[string]string) *Snapshot {
 	s := &Snapshot{Database: database, Users: users, Settings: settings}
 	if sc == nil {
@@ -31,6 +33,9 @@ func FromStore(sc *store.Schema, database string, users []string, settings map[s
 	sort.Strings(names)
 	for _, n := range names {
 		st := sc.Tables[n]
+		if strings.HasPrefix(st.Name, "__replisql_") {
+			continue // the SQL layer's own tables (sequences)
+		}
 		t := Table{Name: st.Name, OID: st.OID}
 		auto := autoincrementRE.MatchString(st.SQL)
 		pkCols := 0
@@ -70,6 +75,7 @@ func FromStore(sc *store.Schema, database string, users []string, settings map[s
 var (
 	autoincrementRE = regexp.MustCompile(`(?i)\bAUTOINCREMENT\b`)
 	numberRE        = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+	nextvalRE       = regexp.MustCompile(`^pg_nextval\('((?:[^']|'')*)'\)$`)
 )
 
 // castNames are the type names PostgreSQL prints in a default's cast
@@ -92,6 +98,9 @@ func pgDefault(d string, oid uint32) string {
 	switch {
 	case strings.EqualFold(d, "pg_now()"), strings.EqualFold(d, "CURRENT_TIMESTAMP"):
 		return "now()"
+	case nextvalRE.MatchString(d):
+		seq := strings.ReplaceAll(nextvalRE.FindStringSubmatch(d)[1], "''", "'")
+		return "nextval('" + quoteLiteralInner(quoteIdent(seq)) + "'::regclass)"
 	case oid == OIDBool && (d == "1" || strings.EqualFold(d, "true")):
 		return "true"
 	case oid == OIDBool && (d == "0" || strings.EqualFold(d, "false")):
@@ -194,3 +203,53 @@ func sqliteAction(a string) byte {
 	}
 	return 'a'
 }
+
+// AddSequences adds the sequences the SQL layer keeps as rows of
+// __replisql_sequences (CREATE SEQUENCE, and serial columns that are not
+// a rowid key) to a Snapshot built by FromStore. A sequence that a
+// column's DEFAULT nextval() names as TABLE_COLUMN_seq is owned by that
+// column, as a serial column's sequence is in PostgreSQL. A database
+// without the table has no such sequences.
+func AddSequences(ctx context.Context, q Querier, snap *Snapshot) error {
+	rows, err := q.QueryContext(ctx, `SELECT "name", "increment", "minvalue", "maxvalue" FROM "__replisql_sequences" ORDER BY "name"`)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		return fmt.Errorf("sequences: %w", err)
+	}
+	defer rows.Close()
+	owners := map[string][2]string{}
+	for _, t := range snap.Tables {
+		for _, c := range t.Columns {
+			if m := ownedRE.FindStringSubmatch(c.Default); m != nil {
+				owners[strings.Trim(m[1], `"`)] = [2]string{t.Name, c.Name}
+			}
+		}
+	}
+	for rows.Next() {
+		var s Sequence
+		if err := rows.Scan(&s.Name, &s.Increment, &s.Min, &s.Max); err != nil {
+			return fmt.Errorf("sequences: %w", err)
+		}
+		switch s.Max {
+		case 32767:
+			s.Type = "smallint"
+		case 2147483647:
+			s.Type = "integer"
+		default:
+			s.Type = "bigint"
+		}
+		s.Start = s.Min
+		if s.Increment < 0 {
+			s.Start = s.Max
+		}
+		if o, ok := owners[s.Name]; ok {
+			s.OwnerTable, s.OwnerColumn = o[0], o[1]
+		}
+		snap.Sequences = append(snap.Sequences, s)
+	}
+	return rows.Err()
+}
+
+var ownedRE = regexp.MustCompile(`^nextval\('((?:[^']|'')*)'::regclass\)$`)

@@ -106,6 +106,9 @@ func (r *Relation) Column(name string) (RelationColumn, bool) {
 
 func (r *Relation) qualified() string { return r.Schema + "." + r.Name }
 
+// SQL is how SQLite references the relation: pg_catalog."pg_class".
+func (r *Relation) SQL() string { return r.Schema + "." + sqliteIdent(r.Name) }
+
 // createSQL is the CREATE TABLE statement of the relation in its attached
 // database.
 func (r *Relation) createSQL() string {

@@ -144,4 +144,8 @@ type Sequence struct {
 	Increment int64
 	Min, Max  int64 // 0: the type's defaults
 	Cycle     bool
+	// OwnerTable and OwnerColumn name the column the sequence belongs to
+	// (a serial column's sequence, ALTER SEQUENCE … OWNED BY): pg_depend
+	// records it, and psql's \d shows "Owned by". "" for none.
+	OwnerTable, OwnerColumn string
 }

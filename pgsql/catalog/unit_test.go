@@ -524,3 +524,42 @@ func TestUncommitted(t *testing.T) {
 		t.Errorf("another connection sees %q", got[0])
 	}
 }
+
+// TestAddSequences reads the SQL layer's sequence table: a serial column
+// that is not the key has DEFAULT pg_nextval('t_c_seq') and owns its
+// sequence; a CREATE SEQUENCE one stands alone.
+func TestAddSequences(t *testing.T) {
+	ctx := context.Background()
+	c := openTestDB(t, &Snapshot{})
+	for _, q := range []string{
+		`CREATE TABLE "__replisql_sequences" ("name" text NOT NULL PRIMARY KEY, "last" bigint NOT NULL, "increment" bigint NOT NULL, "minvalue" bigint NOT NULL, "maxvalue" bigint NOT NULL, "called" integer NOT NULL)`,
+		`INSERT INTO "__replisql_sequences" VALUES ('o_n_seq', 0, 1, 1, 2147483647, 0), ('free', 5, 2, 1, 9223372036854775807, 1)`,
+	} {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := &store.Schema{Tables: map[string]*store.Table{
+		"o": {Name: "o", OID: 16390, SQL: `CREATE TABLE "o" ("id" bigint, "n" integer NOT NULL DEFAULT (pg_nextval('o_n_seq')))`,
+			Columns: []store.Column{{Name: "id", Type: "bigint"}, {Name: "n", Type: "integer", NotNull: true, Default: "(pg_nextval('o_n_seq'))"}}},
+		"__replisql_sequences": {Name: "__replisql_sequences", OID: 16388},
+	}}
+	snap := FromStore(sc, "db", nil, nil)
+	if err := AddSequences(ctx, c, snap); err != nil {
+		t.Fatal(err)
+	}
+	if err := Fill(ctx, c, snap); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, c, `SELECT c.relname, c.relkind, format_type(s.seqtypid, NULL), s.seqincrement,
+		(SELECT r.relname || '.' || a.attname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class r ON r.oid = d.refobjid
+		 JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.refobjsubid WHERE d.objid = c.oid)
+		FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid WHERE c.relnamespace = 2200 ORDER BY 1`)
+	want := []string{"free\tS\tbigint\t2\t\\N", "o\tr\t\\N\t\\N\t\\N", "o_n_seq\tS\tinteger\t1\to.n"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := query(t, c, "SELECT pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"); len(got) != 1 || got[0] != "nextval('o_n_seq'::regclass)" {
+		t.Errorf("default: %q", got)
+	}
+}
