@@ -28,6 +28,9 @@ type rel struct {
 	// an unqualified reference does not see them here.
 	merged map[string]bool
 	using  []string // the USING column order, with merged
+	// colExpr gives columns that are expressions rather than stored
+	// columns (an inlined LATERAL subquery, unnest's value).
+	colExpr map[string]string
 	// sqlQual overrides how columns are qualified in SQL: "-" emits
 	// them unqualified (DML targets), "" uses name.
 	sqlQual string
@@ -533,6 +536,25 @@ func (t *translator) expr(n *pg_query.Node, sc *scope) (*expr, error) {
 	case *pg_query.Node_AArrayExpr:
 		return nil, unsupported("arrays are not supported")
 	case *pg_query.Node_AIndirection:
+		ind := x.AIndirection
+		if len(ind.Indirection) == 1 {
+			if ix := ind.Indirection[0].GetAIndices(); ix != nil && !ix.IsSlice && ix.Uidx != nil {
+				if fn, res, ok := t.catalogFn("pg_array_get", 2); ok {
+					arr, err := t.expr(ind.Arg, sc)
+					if err != nil {
+						return nil, err
+					}
+					i, err := t.expr(ix.Uidx, sc)
+					if err != nil {
+						return nil, err
+					}
+					if i, err = t.coerce(i, tInt4); err != nil {
+						return nil, err
+					}
+					return &expr{sql: fn + "(" + arr.sql + ", " + i.sql + ")", t: pgType{res, -1}, name: arr.name, strength: arr.strength, agg: arr.agg || i.agg}, nil
+				}
+			}
+		}
 		return nil, unsupported("array subscripts and field selection are not supported")
 	case *pg_query.Node_GroupingFunc:
 		return nil, unsupported("GROUPING is not supported")
@@ -583,6 +605,9 @@ func (t *translator) constant(c *pg_query.A_Const) (*expr, error) {
 }
 
 func (t *translator) typeCast(tc *pg_query.TypeCast, sc *scope) (*expr, error) {
+	if e, ok, err := t.regCast(tc, sc); ok || err != nil {
+		return e, err
+	}
 	typ, err := t.typeOf(tc.TypeName)
 	if err != nil {
 		return nil, err
@@ -748,6 +773,20 @@ func (t *translator) aExpr(a *pg_query.A_Expr, sc *scope) (*expr, error) {
 		return &expr{sql: "(" + le.sql + o + lo.sql + " AND " + hi.sql + ")", t: tBool, name: "?column?", agg: le.agg || lo.agg || hi.agg}, nil
 	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
 		arr := a.Rexpr.GetAArrayExpr()
+		if arr == nil && a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY && op == "=" {
+			if fn, res, ok := t.catalogFn("pg_array_contains", 2); ok {
+				le, err := t.expr(a.Lexpr, sc)
+				if err != nil {
+					return nil, err
+				}
+				re, err := t.expr(a.Rexpr, sc)
+				if err != nil {
+					return nil, err
+				}
+				le = t.resolveUnknown(le)
+				return &expr{sql: fn + "(" + re.sql + ", " + le.sql + ")", t: pgType{res, -1}, name: "?column?", agg: le.agg || re.agg}, nil
+			}
+		}
 		if arr == nil {
 			return nil, unsupported("%s with an array value is not supported", map[bool]string{true: "ANY", false: "ALL"}[a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY])
 		}
@@ -1154,7 +1193,17 @@ func (t *translator) subLink(s *pg_query.SubLink, sc *scope) (*expr, error) {
 		}
 		return nil, unsupported("%s with a subquery and operator %s is not supported", map[bool]string{true: "ANY", false: "ALL"}[s.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK], op)
 	case pg_query.SubLinkType_ARRAY_SUBLINK:
-		return nil, unsupported("ARRAY(subquery) is not supported")
+		fn, _, ok := t.catalogFn("pg_array_elem", 1)
+		if !ok || len(q.cols) != 1 {
+			return nil, unsupported("ARRAY(subquery) is not supported")
+		}
+		c := q.cols[0]
+		at := arrayOIDs[c.t.oid]
+		if at == 0 {
+			at = 1009
+		}
+		return &expr{sql: "(SELECT '{' || coalesce(group_concat(" + fn + "(" + quoteIdent(c.name) + "), ','), '') || '}' FROM (" + q.sql + "))",
+			t: pgType{at, -1}, name: "array", strength: 2}, nil
 	}
 	return nil, unsupported("subquery type is not supported")
 }
@@ -1206,6 +1255,9 @@ func (t *translator) sqlValueFunction(f *pg_query.SQLValueFunction) (*expr, erro
 
 // colSQL renders a reference to column name of r.
 func (r *rel) colSQL(name string) string {
+	if e, ok := r.colExpr[name]; ok {
+		return e
+	}
 	switch {
 	case r.sqlQual == "-" || (r.sqlQual == "" && r.name == ""):
 		return quoteIdent(name)
@@ -1311,3 +1363,59 @@ func (t *translator) dateArith(op string, le, re *expr, loc int32) (*expr, error
 	}
 	return nil, t.errAt(loc, pgerr.UndefinedFunction, "operator does not exist: %s %s %s", typname(le.t.oid), op, typname(re.t.oid))
 }
+
+// catalogFn looks a function up in the catalog emulation, if any.
+func (t *translator) catalogFn(name string, nargs int) (string, uint32, bool) {
+	if cf, ok := t.schema.(CatalogFunctions); ok {
+		return cf.CatalogFunction(name, nargs)
+	}
+	return "", 0, false
+}
+
+var regTypes = map[string]uint32{"regclass": OIDRegclass, "regtype": 2206, "regnamespace": 4089, "regrole": 4096, "regproc": 24}
+
+// regCast translates casts to the reg* types through the catalog's
+// functions: 'name'::regclass is pg_regclass_in('name') (a digits literal
+// is the oid itself), an expression cast prints as pg_regclass_out(x).
+func (t *translator) regCast(tc *pg_query.TypeCast, sc *scope) (*expr, bool, error) {
+	names := nameList(tc.TypeName.Names)
+	tn := names[len(names)-1]
+	oid, ok := regTypes[tn]
+	if !ok || len(tc.TypeName.ArrayBounds) > 0 {
+		return nil, false, nil
+	}
+	if _, ok := t.schema.(CatalogFunctions); !ok {
+		return nil, false, nil
+	}
+	e, err := t.expr(tc.Arg, sc)
+	if err != nil {
+		return nil, true, err
+	}
+	if e.unknown && !e.null {
+		if _, err := strconv.ParseUint(strings.TrimSpace(e.lit), 10, 32); err == nil {
+			return &expr{sql: strings.TrimSpace(e.lit), t: pgType{oid, -1}, name: tn, strength: 1}, true, nil
+		}
+		fn, _, ok := t.catalogFn("pg_"+tn+"_in", 1)
+		if !ok {
+			return nil, true, unsupported("type %s is not supported", tn)
+		}
+		return &expr{sql: fn + "(" + e.sql + ")", t: pgType{oid, -1}, name: tn, strength: 1}, true, nil
+	}
+	if e.t.oid == oid {
+		return e, true, nil
+	}
+	fn, _, ok := t.catalogFn("pg_"+tn+"_out", 1)
+	if !ok {
+		return nil, true, unsupported("type %s is not supported", tn)
+	}
+	name, strength := e.name, e.strength
+	if strength <= 1 {
+		name, strength = tn, 1
+	}
+	return &expr{sql: fn + "(" + e.sql + ")", t: pgType{oid, -1}, name: name, strength: strength, agg: e.agg}, true, nil
+}
+
+// arrayOIDs maps element types to their array types.
+var arrayOIDs = map[uint32]uint32{OIDBool: 1000, OIDBytea: 1001, OIDName: 1003, OIDInt2: 1005, OIDInt4: 1007,
+	OIDText: 1009, OIDBpchar: 1014, OIDVarchar: 1015, OIDInt8: 1016, OIDFloat4: 1021, OIDFloat8: 1022, OIDOID: 1028,
+	OIDNumeric: 1231, OIDTimestamptz: 1185, OIDDate: 1182, OIDTimestamp: 1115, OIDUUID: 2951, OIDJSONB: 3807}

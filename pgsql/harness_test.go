@@ -145,13 +145,18 @@ func formatValue(v any) string {
 // args and returns the result. ReadOnly statements run with
 // PRAGMA query_only, which cross-checks the classification.
 func (d *testDB) run(query string, oids []uint32, args ...any) (*result, error) {
+	return d.runWith(d, query, oids, args...)
+}
+
+// runWith plans against schema (the database itself, or a wrapper).
+func (d *testDB) runWith(schema Schema, query string, oids []uint32, args ...any) (*result, error) {
 	stmts, err := Parse(query)
 	if err != nil {
 		return nil, err
 	}
 	var res *result
 	for _, st := range stmts {
-		res, err = d.runStmt(st, oids, args...)
+		res, err = d.runStmtWith(schema, st, oids, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -160,8 +165,12 @@ func (d *testDB) run(query string, oids []uint32, args ...any) (*result, error) 
 }
 
 func (d *testDB) runStmt(st *Statement, oids []uint32, args ...any) (*result, error) {
+	return d.runStmtWith(d, st, oids, args...)
+}
+
+func (d *testDB) runStmtWith(schema Schema, st *Statement, oids []uint32, args ...any) (*result, error) {
 	ctx := context.Background()
-	p, err := st.Plan(d, oids)
+	p, err := st.Plan(schema, oids)
 	if err != nil {
 		return nil, err
 	}

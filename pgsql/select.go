@@ -756,7 +756,7 @@ func (t *translator) rangeVar(rv *pg_query.RangeVar) (string, []*rel, error) {
 			return sql, []*rel{out}, nil
 		}
 	}
-	if isCatalogRef(rv.Schemaname, rv.Relname, t.schema) {
+	if t.isCatalogRef(rv.Schemaname, rv.Relname) {
 		return t.catalogRelation(rv)
 	}
 	tb, err := t.table(rv)
@@ -822,17 +822,21 @@ func (t *translator) table(rv *pg_query.RangeVar) (*Table, error) {
 }
 
 // isCatalogRef reports whether a relation reference names a system
-// catalog (pg_catalog.*, information_schema.*, or an unqualified pg_*
-// name that is not a user table: pg_catalog is searched first).
-func isCatalogRef(schema, name string, s Schema) bool {
+// catalog (pg_catalog.*, information_schema.*, or an unqualified name
+// that is not a user table but a pg_catalog relation).
+func (t *translator) isCatalogRef(schema, name string) bool {
 	switch schema {
 	case "pg_catalog", "information_schema":
 		return true
 	case "":
-		if strings.HasPrefix(name, "pg_") {
-			_, user := s.Table(name)
-			return !user
+		if _, user := t.schema.Table(name); user {
+			return false
 		}
+		if c, ok := t.schema.(Catalog); ok {
+			_, _, found := c.CatalogRelation("pg_catalog", name)
+			return found
+		}
+		return strings.HasPrefix(name, "pg_")
 	}
 	return false
 }
@@ -872,6 +876,9 @@ func (t *translator) join(j *pg_query.JoinExpr, sc *scope) (string, []*rel, erro
 	lsql, lrels, err := t.fromItem(j.Larg, sc)
 	if err != nil {
 		return "", nil, err
+	}
+	if r, ok, err := t.inlineLateral(j, lrels, sc); ok || err != nil {
+		return lsql, append(lrels, r), err
 	}
 	rsql, rrels, err := t.fromItem(j.Rarg, sc)
 	if err != nil {
@@ -981,6 +988,24 @@ func (t *translator) rangeFunction(rf *pg_query.RangeFunction, sc *scope) (strin
 	}
 	names := nameList(fc.Funcname)
 	fname := names[len(names)-1]
+	if fname == "unnest" && len(fc.Args) == 1 {
+		if fn, _, ok := t.catalogFn("pg_array_json", 1); ok {
+			arr, err := t.expr(fc.Args[0], sc)
+			if err != nil {
+				return "", nil, err
+			}
+			relName, colName := "unnest", "unnest"
+			if rf.Alias != nil {
+				relName, colName = rf.Alias.Aliasname, rf.Alias.Aliasname
+				if cn := nameList(rf.Alias.Colnames); len(cn) > 0 {
+					colName = cn[0]
+				}
+			}
+			r := &rel{name: relName, cols: []col{{name: colName, t: tText}},
+				colExpr: map[string]string{colName: quoteIdent(relName) + ".\"value\""}}
+			return "json_each(" + fn + "(" + arr.sql + ")) AS " + quoteIdent(relName), []*rel{r}, nil
+		}
+	}
 	if fname != "generate_series" {
 		return "", nil, unsupported("function %s in FROM is not supported", fname)
 	}
@@ -1057,4 +1082,46 @@ func (t *translator) rangeFunction(rf *pg_query.RangeFunction, sc *scope) (strin
 		") SELECT v AS " + quoteIdent(colName) + " FROM " + cte + ") AS " + quoteIdent(relName)
 	r := &rel{name: relName, cols: []col{{name: colName, t: typ}}}
 	return sql, []*rel{r}, nil
+}
+
+// inlineLateral handles a JOIN LATERAL (SELECT exprs) AS o(n…) whose
+// subquery has no FROM (pgbench's partition query): o.n becomes the
+// expression itself, evaluated in the scope of the left side.
+func (t *translator) inlineLateral(j *pg_query.JoinExpr, left []*rel, sc *scope) (*rel, bool, error) {
+	rs := j.Rarg.GetRangeSubselect()
+	if rs == nil || !rs.Lateral || rs.Alias == nil || j.Jointype != pg_query.JoinType_JOIN_INNER || len(j.UsingClause) > 0 || j.IsNatural {
+		return nil, false, nil
+	}
+	if j.Quals != nil {
+		if c := j.Quals.GetAConst(); c == nil || c.GetBoolval() == nil || !c.GetBoolval().Boolval {
+			return nil, false, nil
+		}
+	}
+	sel := rs.Subquery.GetSelectStmt()
+	if sel == nil || len(sel.FromClause) > 0 || sel.WhereClause != nil || len(sel.GroupClause) > 0 || sel.HavingClause != nil ||
+		len(sel.ValuesLists) > 0 || sel.Op != pg_query.SetOperation_SETOP_NONE || len(sel.SortClause) > 0 || sel.LimitCount != nil ||
+		sel.WithClause != nil || len(sel.DistinctClause) > 0 {
+		return nil, false, nil
+	}
+	inner := &scope{rels: append(append([]*rel{}, sc.rels...), left...), parent: sc.parent}
+	aliases := nameList(rs.Alias.Colnames)
+	r := &rel{name: rs.Alias.Aliasname, colExpr: map[string]string{}}
+	for i, tn := range sel.TargetList {
+		rt := tn.GetResTarget()
+		e, err := t.expr(rt.Val, inner)
+		if err != nil {
+			return nil, true, err
+		}
+		e = t.resolveUnknown(e)
+		name := e.name
+		if rt.Name != "" {
+			name = rt.Name
+		}
+		if i < len(aliases) {
+			name = aliases[i]
+		}
+		r.cols = append(r.cols, col{name: name, t: e.t})
+		r.colExpr[name] = "(" + e.sql + ")"
+	}
+	return r, true, nil
 }
