@@ -88,6 +88,14 @@ var funcDefs = map[string]funcDef{
 	"last_value":       {"last_value", 1, 1, resArg0, false, tUnknown},
 }
 
+// ownFunctions are implemented by the translator (session values,
+// sequences, random, date parts) and never taken from the catalog.
+var ownFunctions = map[string]bool{"now": true, "transaction_timestamp": true, "statement_timestamp": true,
+	"clock_timestamp": true, "current_database": true, "pg_backend_pid": true, "current_schema": true, "version": true,
+	"current_user": true, "session_user": true, "random": true, "gen_random_uuid": true, "uuid_generate_v4": true,
+	"nextval": true, "currval": true, "setval": true, "lastval": true, "pg_typeof": true, "generate_series": true,
+	"date_trunc": true, "date_part": true, "extract": true}
+
 var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "ntile": true,
 	"lag": true, "lead": true, "first_value": true, "last_value": true}
 
@@ -102,6 +110,24 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	}
 	if f.FuncVariadic {
 		return nil, unsupported("VARIADIC is not supported")
+	}
+	// The catalog's functions (pg_get_userbyid, array_to_string, …),
+	// unless the translator implements the name itself.
+	if cf, ok := t.schema.(CatalogFunctions); ok && !ownFunctions[name] && funcDefs[name].sqlite == "" {
+		if fn, res, ok := cf.CatalogFunction(name, len(f.Args)); ok {
+			var parts []string
+			agg := false
+			for _, a := range f.Args {
+				e, err := t.expr(a, sc)
+				if err != nil {
+					return nil, err
+				}
+				e = t.resolveUnknown(e)
+				parts = append(parts, e.sql)
+				agg = agg || e.agg
+			}
+			return &expr{sql: fn + "(" + strings.Join(parts, ", ") + ")", t: pgType{res, -1}, name: name, strength: 2, agg: agg}, nil
+		}
 	}
 	// Session values and constants.
 	switch name {
@@ -186,22 +212,6 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	case "to_char", "to_timestamp", "to_date", "age", "make_date",
 		"make_timestamp", "make_interval", "justify_interval", "date_bin":
 		return nil, unsupported("%s is not supported yet", name)
-	}
-	if cf, ok := t.schema.(CatalogFunctions); ok {
-		if fn, res, ok := cf.CatalogFunction(name, len(f.Args)); ok {
-			var parts []string
-			agg := false
-			for _, a := range f.Args {
-				e, err := t.expr(a, sc)
-				if err != nil {
-					return nil, err
-				}
-				e = t.resolveUnknown(e)
-				parts = append(parts, e.sql)
-				agg = agg || e.agg
-			}
-			return &expr{sql: fn + "(" + strings.Join(parts, ", ") + ")", t: pgType{res, -1}, name: name, strength: 2, agg: agg}, nil
-		}
 	}
 	if strings.HasPrefix(name, "pg_") || strings.HasSuffix(name, "_description") || name == "format_type" ||
 		name == "current_setting" || name == "set_config" || name == "has_table_privilege" ||
