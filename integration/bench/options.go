@@ -46,7 +46,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.scale, "scale", 10, "pgbench scale factor (-s)")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "duration of each case (whole seconds, at least 1s)")
 	fs.StringVar(&clients, "clients", "1,8,32", "comma-separated client counts (-c); threads are min(clients, --max-threads)")
-	fs.StringVar(&scripts, "scripts", strings.Join(builtinScripts, ","), "comma-separated pgbench built-in scripts")
+	fs.StringVar(&scripts, "scripts", strings.Join(builtinScripts, ","), "comma-separated pgbench built-in scripts, or insert / insert-off (single-row INSERT commits with synchronous_commit on / off)")
 	fs.StringVar(&o.simple, "simple", "select-only:8", `the one extra "-M simple" case as script:clients ("" for none)`)
 	fs.IntVar(&o.repeat, "repeat", 1, "run every case this many times (rounds, systems alternating); rows show the run with the median TPS and the spread")
 	fs.IntVar(&o.maxThreads, "max-threads", 2, "pgbench threads per case are min(clients, this)")
@@ -88,7 +88,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	o.scripts = splitList(scripts)
 	for _, s := range o.scripts {
 		if !isBuiltinScript(s) {
-			return nil, fmt.Errorf("--scripts: %q is not a pgbench built-in script (%s)", s, strings.Join(builtinScripts, ", "))
+			return nil, fmt.Errorf("--scripts: %q is not a pgbench built-in script (%s) nor insert/insert-off", s, strings.Join(builtinScripts, ", "))
 		}
 	}
 	if o.simple != "" {
@@ -126,13 +126,26 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
+// commitScripts measure commit latency: one single-row INSERT per
+// transaction, with synchronous_commit on (waits for the local WAL fsync)
+// or off. They are not pgbench built-ins; the harness writes them.
+var commitScripts = map[string]struct {
+	syncCommit string
+}{
+	"insert":     {syncCommit: "on"},
+	"insert-off": {syncCommit: "off"},
+}
+
+const commitScript = "\\set v random(1, 1000000)\nINSERT INTO bench_commits (v) VALUES (:v);\n"
+
 func isBuiltinScript(s string) bool {
 	for _, b := range builtinScripts {
 		if s == b {
 			return true
 		}
 	}
-	return false
+	_, ok := commitScripts[s]
+	return ok
 }
 
 func parseSimple(s string) (script string, clients int, err error) {

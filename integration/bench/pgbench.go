@@ -67,14 +67,36 @@ func (h *Harness) pgbenchInit(ctx context.Context, port int) error {
 func (h *Harness) runPgbench(ctx context.Context, port int, c caseSpec, logDir string) (pgbenchSummary, error) {
 	secs := int(h.opts.duration / time.Second)
 	args := append([]string{h.opts.pgbench}, connArgs(port)...)
-	args = append(args, "-b", c.Script, "-M", c.Mode, "-c", strconv.Itoa(c.Clients), "-j", strconv.Itoa(c.Threads),
+	env := clientEnv()
+	script := []string{"-b", c.Script}
+	if cs, ok := commitScripts[c.Script]; ok {
+		if err := h.createCommitTable(ctx, port); err != nil {
+			return pgbenchSummary{}, err
+		}
+		path := filepath.Join(logDir, "commit.sql")
+		if err := os.WriteFile(path, []byte(commitScript), 0o644); err != nil {
+			return pgbenchSummary{}, err
+		}
+		script = []string{"-f", path, "-n"}
+		env = append(env, "PGOPTIONS=-c synchronous_commit="+cs.syncCommit)
+	}
+	args = append(args, script...)
+	args = append(args, "-M", c.Mode, "-c", strconv.Itoa(c.Clients), "-j", strconv.Itoa(c.Threads),
 		"-T", strconv.Itoa(secs), "-l", "--log-prefix="+filepath.Join(logDir, "tx"), "postgres")
-	out, runErr := runCommand(ctx, h.opts.duration+3*time.Minute, logDir, nil, clientEnv(), args...)
+	out, runErr := runCommand(ctx, h.opts.duration+3*time.Minute, logDir, nil, env, args...)
 	s, err := parseSummary(out)
 	if runErr != nil {
 		return s, runErr // pgbench exits 2 when clients aborted; keep what it printed
 	}
 	return s, err
+}
+
+// createCommitTable creates the table of the commit scripts.
+func (h *Harness) createCommitTable(ctx context.Context, port int) error {
+	args := append([]string{"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"}, connArgs(port)...)
+	args = append(args, "-c", "CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, v integer)", "postgres")
+	_, err := runCommand(ctx, time.Minute, h.root, nil, clientEnv(), args...)
+	return err
 }
 
 // latencyStats are computed from pgbench's per-transaction log.
@@ -83,6 +105,7 @@ type latencyStats struct {
 	Failed   int     // transactions logged as failed
 	Skipped  int     // transactions logged as skipped
 	AvgMs    float64 // mean latency
+	P50Ms    float64 // median, nearest rank
 	P99Ms    float64 // 99th percentile, nearest rank
 	Files    int
 	BadLines int
@@ -143,6 +166,7 @@ func parseTxLogs(dir string) (latencyStats, error) {
 	}
 	st.AvgMs = sum / float64(st.N) / 1000
 	st.P99Ms = float64(percentile(lat, 0.99)) / 1000
+	st.P50Ms = float64(percentile(lat, 0.50)) / 1000
 	return st, nil
 }
 

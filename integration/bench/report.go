@@ -85,7 +85,7 @@ func (r *report) writeMarkdown(w io.Writer) {
 
 	p("## Method\n\n")
 	p("- **TPS**: pgbench's `tps = … (without initial connection time)`. **Failed**: pgbench's failed transactions.\n")
-	p("- **Avg / p99**: over every successful transaction in pgbench's per-transaction log (`-l`); p99 by nearest rank.\n")
+	p("- **Avg / p50 / p99**: over every successful transaction in pgbench's per-transaction log (`-l`); p50 and p99 by nearest rank.\n")
 	p("- **CPU µs/txn**: (utime + stime + cutime + cstime), summed over the live process tree of each server root\n")
 	p("  process from `/proc/PID/stat`, after the case minus before, divided by the transactions processed. An exiting\n")
 	p("  PostgreSQL backend's time moves into the postmaster's cutime/cstime when it is reaped, so it is counted in full.\n")
@@ -127,8 +127,8 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 		p("No cases ran.\n\n")
 		return
 	}
-	p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
-	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
+	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, c := range r.Opts.cases() {
 		// PostgreSQL first, whatever the run order was.
 		rows := rowsFor(g.Rows, c)
@@ -147,7 +147,7 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 				}
 			}
 			if x.Err != "" && x.TPS == 0 {
-				p("| %s | %s | %d | %s | error: %s | | | | | | | | |\n", c.Script, c.Mode, c.Clients, x.System,
+				p("| %s | %s | %d | %s | error: %s | | | | | | | | | |\n", c.Script, c.Mode, c.Clients, x.System,
 					strings.ReplaceAll(x.Err, "|", "\\|"))
 				continue
 			}
@@ -162,8 +162,8 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 			if x.Runs > 1 && x.TPS > 0 {
 				tps += fmt.Sprintf(" ±%.0f%%", (x.TPSMax-x.TPSMin)/2/x.TPS*100)
 			}
-			p("| %s | %s | %d | %s | %s | %s | %.2f | %.2f | %s | %.0f | %s | %.0f | %.0f |\n",
-				c.Script, c.Mode, c.Clients, x.System, tps, ratio, x.AvgMs, x.P99Ms, failed,
+			p("| %s | %s | %d | %s | %s | %s | %.2f | %.2f | %.2f | %s | %.0f | %s | %.0f | %.0f |\n",
+				c.Script, c.Mode, c.Clients, x.System, tps, ratio, x.AvgMs, x.P50Ms, x.P99Ms, failed,
 				x.cpuPerTxnMicros(), cpuRatio, float64(x.PeakRSS)/mib, float64(x.PeakPSS)/mib)
 		}
 	}

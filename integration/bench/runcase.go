@@ -16,6 +16,7 @@ type caseResult struct {
 	Txns      int64
 	Failed    int64
 	AvgMs     float64
+	P50Ms     float64
 	P99Ms     float64
 	PeakRSS   int64 // bytes
 	PeakPSS   int64 // bytes
@@ -74,7 +75,7 @@ func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profil
 	case err != nil:
 		h.warnf("%s: %s: per-transaction log: %v", d.System, c, err)
 	case lat.N > 0:
-		r.AvgMs, r.P99Ms = lat.AvgMs, lat.P99Ms
+		r.AvgMs, r.P50Ms, r.P99Ms = lat.AvgMs, lat.P50Ms, lat.P99Ms
 	}
 	if runErr != nil {
 		r.Err = fmt.Sprintf("pgbench: %v", firstLine(runErr.Error()))
