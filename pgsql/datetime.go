@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"modernc.org/sqlite"
 
@@ -308,6 +309,14 @@ func numberValue(f float64) driver.Value {
 }
 
 var datetimeFuncs = map[string]sqliteFunc{
+	"pg_to_char": {3, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+		f, ok := argText(a[1])
+		t, ok2, err := parseStored(a[0], uint32(argInt(a[2])))
+		if err != nil || !ok || !ok2 {
+			return nil, err
+		}
+		return toChar(t, f), nil
+	}},
 	"pg_ts_add": {5, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
 		oid := uint32(argInt(a[4]))
 		t, ok, err := parseStored(a[0], oid)
@@ -365,4 +374,143 @@ var datetimeFuncs = map[string]sqliteFunc{
 		}
 		return numberValue(f), nil
 	}},
+}
+
+// toChar formats t with a PostgreSQL to_char template (the date/time
+// patterns; numeric templates are not supported).
+func toChar(t time.Time, f string) string {
+	var b strings.Builder
+	fm := false
+	pad := func(s string, n int) string {
+		if fm {
+			return strings.TrimLeft(s, "0")
+		}
+		for len(s) < n {
+			s = "0" + s
+		}
+		return s
+	}
+	num := func(v, n int) string {
+		s := pad(strconv.Itoa(v), n)
+		if s == "" {
+			return "0"
+		}
+		return s
+	}
+	word := func(w string, n int, up, low bool) string {
+		if up {
+			w = strings.ToUpper(w)
+		} else if low {
+			w = strings.ToLower(w)
+		}
+		if !fm {
+			for len(w) < n {
+				w += " "
+			}
+		}
+		return w
+	}
+	for i := 0; i < len(f); {
+		rest := f[i:]
+		has := func(p string) bool { return strings.HasPrefix(rest, p) }
+		switch {
+		case has("FM"):
+			fm = true
+			i += 2
+			continue
+		case has(`"`):
+			j := strings.IndexByte(rest[1:], '"')
+			if j < 0 {
+				b.WriteString(rest[1:])
+				i = len(f)
+			} else {
+				b.WriteString(rest[1 : j+1])
+				i += j + 2
+			}
+		case has("YYYY"):
+			b.WriteString(num(t.Year(), 4))
+			i += 4
+		case has("YY"):
+			b.WriteString(num(t.Year()%100, 2))
+			i += 2
+		case has("MONTH"), has("Month"), has("month"):
+			b.WriteString(word(t.Month().String(), 9, has("MONTH"), has("month")))
+			i += 5
+		case has("MON"), has("Mon"), has("mon"):
+			b.WriteString(word(t.Month().String()[:3], 3, has("MON"), has("mon")))
+			i += 3
+		case has("MM"):
+			b.WriteString(num(int(t.Month()), 2))
+			i += 2
+		case has("MI"):
+			b.WriteString(num(t.Minute(), 2))
+			i += 2
+		case has("MS"):
+			b.WriteString(num(t.Nanosecond()/1e6, 3))
+			i += 2
+		case has("US"):
+			b.WriteString(num(t.Nanosecond()/1e3, 6))
+			i += 2
+		case has("DAY"), has("Day"), has("day"):
+			b.WriteString(word(t.Weekday().String(), 9, has("DAY"), has("day")))
+			i += 3
+		case has("DY"), has("Dy"), has("dy"):
+			b.WriteString(word(t.Weekday().String()[:3], 3, has("DY"), has("dy")))
+			i += 2
+		case has("DDD"):
+			b.WriteString(num(t.YearDay(), 3))
+			i += 3
+		case has("DD"):
+			b.WriteString(num(t.Day(), 2))
+			i += 2
+		case has("ID"):
+			b.WriteString(strconv.Itoa((int(t.Weekday())+6)%7 + 1))
+			i += 2
+		case has("D"):
+			b.WriteString(strconv.Itoa(int(t.Weekday()) + 1))
+			i++
+		case has("HH24"):
+			b.WriteString(num(t.Hour(), 2))
+			i += 4
+		case has("HH12"), has("HH"):
+			h := t.Hour() % 12
+			if h == 0 {
+				h = 12
+			}
+			b.WriteString(num(h, 2))
+			if has("HH12") {
+				i += 4
+			} else {
+				i += 2
+			}
+		case has("SS"):
+			b.WriteString(num(t.Second(), 2))
+			i += 2
+		case has("AM"), has("PM"), has("am"), has("pm"):
+			m := "AM"
+			if t.Hour() >= 12 {
+				m = "PM"
+			}
+			if rest[0] >= 'a' {
+				m = strings.ToLower(m)
+			}
+			b.WriteString(m)
+			i += 2
+		case has("IW"):
+			_, w := t.ISOWeek()
+			b.WriteString(num(w, 2))
+			i += 2
+		case has("Q"):
+			b.WriteString(strconv.Itoa((int(t.Month())-1)/3 + 1))
+			i++
+		case has("TZ"), has("tz"):
+			b.WriteString("UTC")
+			i += 2
+		default:
+			r, w := utf8.DecodeRuneInString(rest)
+			b.WriteRune(r)
+			i += w
+		}
+	}
+	return b.String()
 }

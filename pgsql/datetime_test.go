@@ -28,6 +28,9 @@ func TestDateTime(t *testing.T) {
 		{sql: "SELECT extract(year FROM at), extract(epoch FROM at), date_part('dow', day), extract(second from ts) FROM ev",
 			rows: "2024|1704161045.123|3|5", cols: "extract:1700,extract:1700,date_part:701,extract:1700"},
 		{sql: "SELECT date_trunc('fortnight', at) FROM ev", code: "22023"},
+		{sql: "SELECT to_char(at, 'YYYY-MM-DD HH24:MI:SS.MS'), to_char(day, 'FMDay, FMDD Mon YYYY'), to_char(ts, 'HH12:MI AM \"Q\"Q') FROM ev",
+			rows: "2024-01-02 02:04:05.123|Wednesday, 31 Jan 2024|03:04 AM Q1", cols: "to_char:25,to_char:25,to_char:25"},
+		{sql: "SELECT to_char(1.5, '9.9')", code: "0A000"},
 		{sql: "SELECT extract(year FROM $1::timestamptz)", args: []any{"2020-05-05 00:00:00+00"}, rows: "2020"},
 		// COPY FROM binds the text form of values
 		{sql: "COPY ev (at, ok, b, day) FROM STDIN", args: []any{"2024-05-06 07:08:09+00", "f", `\x41`, "2024-05-06"}},

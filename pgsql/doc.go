@@ -70,7 +70,7 @@
 // column that is not the key); views and materialized views; temporary
 // tables; arrays (types, ARRAY[...] outside = ANY, = ANY($1)); LATERAL;
 // GROUPING SETS; window frames and named windows; interval values other
-// than constants; time/timetz; to_char/age; SIMILAR TO; MERGE; LISTEN and
+// than constants; time/timetz; age and numeric to_char; SIMILAR TO; MERGE; LISTEN and
 // NOTIFY; EXPLAIN; PREPARE/EXECUTE statements; table inheritance and
 // partitioning; ALTER COLUMN TYPE; rebuilding tables that have CHECK,
 // REFERENCES or UNIQUE clauses; random() over joins or groups.

@@ -209,7 +209,26 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		return nil, unsupported("%s is not supported: arrays are not supported", name)
 	case "date_trunc", "date_part", "extract":
 		return t.datePart(name, f, sc)
-	case "to_char", "to_timestamp", "to_date", "age", "make_date",
+	case "to_char":
+		if len(f.Args) == 2 {
+			e, err := t.expr(f.Args[0], sc)
+			if err != nil {
+				return nil, err
+			}
+			switch e.t.oid {
+			case OIDTimestamptz, OIDTimestamp, OIDDate:
+				fe, err := t.expr(f.Args[1], sc)
+				if err != nil {
+					return nil, err
+				}
+				if fe, err = t.coerce(fe, tText); err != nil {
+					return nil, err
+				}
+				return &expr{sql: "pg_to_char(" + e.sql + ", " + fe.sql + ", " + strconv.Itoa(int(e.t.oid)) + ")", t: tText, name: name, strength: 2, agg: e.agg || fe.agg}, nil
+			}
+		}
+		return nil, unsupported("to_char of this type is not supported")
+	case "to_timestamp", "to_date", "age", "make_date",
 		"make_timestamp", "make_interval", "justify_interval", "date_bin":
 		return nil, unsupported("%s is not supported yet", name)
 	}
