@@ -250,6 +250,10 @@ type Plan struct {
 	// SchemaChange is true when running the plan changes the schema (the
 	// session invalidates cached plans).
 	SchemaChange bool
+	// UsesCatalog is true when the plan reads an emulated catalog
+	// relation (resolved through Catalog.CatalogRelation): the session
+	// makes sure the connection's catalog reflects the schema first.
+	UsesCatalog bool
 	// Notices are sent to the client (as NoticeResponse) when the plan
 	// runs, e.g. `table "x" does not exist, skipping` for DROP TABLE IF
 	// EXISTS.

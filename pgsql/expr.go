@@ -952,6 +952,9 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 				return nil, err
 			}
 		}
+		if le.t.oid == OIDBytea && re.t.oid == OIDBytea {
+			return &expr{sql: "CAST(" + le.sql + " || " + re.sql + " AS BLOB)", t: tBytea, name: "?column?", agg: agg}, nil
+		}
 		ls, rs := t.textSQL(le), t.textSQL(re)
 		return &expr{sql: "(" + ls + " || " + rs + ")", t: tText, name: "?column?", agg: agg}, nil
 	case "~", "!~", "~*", "!~*":
