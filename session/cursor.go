@@ -104,6 +104,11 @@ func (c *cursor) fetch(ctx context.Context, count int64, w pgwire.ResultWriter) 
 			}
 			p.conn = conn
 		}
+		if p.plan.UsesCatalog {
+			if err := p.s.ensureCatalog(ctx, conn); err != nil {
+				return 0, err
+			}
+		}
 		args := p.s.extraArgs(p.plan.Extra)
 		last := len(p.plan.SQL) - 1
 		for i, q := range p.plan.SQL {

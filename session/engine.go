@@ -21,7 +21,10 @@ type Config struct {
 	// Defaults overrides parameter defaults (the cluster-wide settings,
 	// e.g. synchronous_commit), by parameter name.
 	Defaults map[string]string
-	Logger   zerolog.Logger
+	// Users are the role names pg_roles shows (the first owns every
+	// object); empty means "postgres".
+	Users  []string
+	Logger zerolog.Logger
 }
 
 // Engine opens sessions over one store. It implements pgwire.Handler.
@@ -30,7 +33,8 @@ type Engine struct {
 	store *store.Store
 	log   zerolog.Logger
 	start time.Time
-	views schemaCache
+	views    schemaCache
+	catalogs catalogSnapshots
 }
 
 var _ pgwire.Handler = (*Engine)(nil)

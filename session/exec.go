@@ -113,6 +113,12 @@ func (p *portal) start(ctx context.Context) error {
 		return err
 	}
 	p.conn = c
+	if p.plan.UsesCatalog {
+		if err := s.ensureCatalog(ctx, c); err != nil {
+			p.release()
+			return err
+		}
+	}
 	last := len(p.plan.SQL) - 1
 	for i, q := range p.plan.SQL {
 		if i == last && p.plan.Columns != nil {

@@ -56,6 +56,11 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 		} else {
 			err = c.Rollback(context.Background())
 		}
+		if commit && err == nil {
+			catalogCommitted(c)
+		} else {
+			catalogRolledBack(c)
+		}
 		s.eng.store.Release(c)
 	}
 	if s.tx.schemaChanged {

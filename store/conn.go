@@ -21,6 +21,8 @@ type Conn struct {
 	rec    []byte
 	recBuf []byte
 	start  time.Time
+	// attachment belongs to the layer above (see attach.go).
+	attachment any
 	ddl    bool // the open transaction changed the schema
 	stmts  map[string]*sql.Stmt
 }

@@ -44,7 +44,11 @@ type Options struct {
 	// SnapshotsKept is how many snapshots are retained (default 2); the WAL
 	// before the oldest kept snapshot is purged.
 	SnapshotsKept int
-	Logger        zerolog.Logger
+	// OnConnect is called once for each new SQLite connection, outside any
+	// transaction, before it is used: the layer above prepares its
+	// per-connection state (attached in-memory databases) there.
+	OnConnect func(ctx context.Context, c *Conn) error
+	Logger    zerolog.Logger
 }
 
 // Store is one node's SQLite database and its statement WAL.
@@ -159,6 +163,11 @@ func (s *Store) openSQLite(ctx context.Context) error {
 		s.wdb.Close()
 		return fmt.Errorf("create meta table: %w", err)
 	}
+	if err := s.onConnect(ctx, w); err != nil {
+		w.close()
+		s.wdb.Close()
+		return err
+	}
 	s.writer <- w
 	s.rdb, err = sql.Open("sqlite", dsn(s.path, true, "NORMAL"))
 	if err != nil {
@@ -185,6 +194,16 @@ func dsn(path string, readOnly bool, synchronous string) string {
 		q.Add("_pragma", "query_only(1)")
 	}
 	return "file:" + path + "?" + q.Encode()
+}
+
+func (s *Store) onConnect(ctx context.Context, c *Conn) error {
+	if s.opts.OnConnect == nil {
+		return nil
+	}
+	if err := c.WithScratchWrites(ctx, func() error { return s.opts.OnConnect(ctx, c) }); err != nil {
+		return fmt.Errorf("prepare connection: %w", err)
+	}
+	return nil
 }
 
 // Path is the database file's path.
@@ -238,7 +257,15 @@ func (s *Store) Reader(ctx context.Context) (*Conn, error) {
 			s.rmu.Unlock()
 			return nil, MapError(err)
 		}
-		return newConn(s, sc, false), nil
+		c := newConn(s, sc, false)
+		if err := s.onConnect(ctx, c); err != nil {
+			c.close()
+			s.rmu.Lock()
+			s.rOpen--
+			s.rmu.Unlock()
+			return nil, err
+		}
+		return c, nil
 	}
 	s.rmu.Unlock()
 	select {

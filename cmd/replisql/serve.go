@@ -99,7 +99,14 @@ func serve(ctx context.Context, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("bad --synchronous-commit %q", c.syncCommit)}
 	}
-	st, err := store.Open(ctx, store.Options{Dir: c.dataDir, Readers: c.readers, WriteWait: c.writeWait, SnapshotsKept: c.snapshotsKept, Logger: log})
+	st, err := store.Open(ctx, store.Options{
+		Dir:           c.dataDir,
+		Readers:       c.readers,
+		WriteWait:     c.writeWait,
+		SnapshotsKept: c.snapshotsKept,
+		OnConnect:     session.AttachCatalog,
+		Logger:        log,
+	})
 	if err != nil {
 		return err
 	}
@@ -112,6 +119,7 @@ func serve(ctx context.Context, args []string) error {
 		ServerVersion: pgVersion,
 		Database:      c.database,
 		Defaults:      map[string]string{"synchronous_commit": c.syncCommit},
+		Users:         roleNames(auth.Users),
 		Logger:        log,
 	}, st)
 	srv, err := pgwire.NewServer(wire)
@@ -235,4 +243,16 @@ func snapshotLoop(ctx context.Context, st *store.Store, every time.Duration, log
 		}
 		last = info.LSN
 	}
+}
+
+// roleNames lists the roles pg_roles shows: postgres first (the owner of
+// everything, as the bootstrap superuser), then the users file's.
+func roleNames(u *pgwire.Users) []string {
+	names := []string{"postgres"}
+	for _, x := range u.All() {
+		if x.Name != "postgres" {
+			names = append(names, x.Name)
+		}
+	}
+	return names
 }
