@@ -29,10 +29,10 @@ type Config struct {
 
 // Engine opens sessions over one store. It implements pgwire.Handler.
 type Engine struct {
-	cfg   Config
-	store *store.Store
-	log   zerolog.Logger
-	start time.Time
+	cfg      Config
+	store    *store.Store
+	log      zerolog.Logger
+	start    time.Time
 	views    schemaCache
 	catalogs catalogSnapshots
 }

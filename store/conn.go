@@ -23,8 +23,8 @@ type Conn struct {
 	start  time.Time
 	// attachment belongs to the layer above (see attach.go).
 	attachment any
-	ddl    bool // the open transaction changed the schema
-	stmts  map[string]*sql.Stmt
+	ddl        bool // the open transaction changed the schema
+	stmts      map[string]*sql.Stmt
 }
 
 // maxCachedStmts bounds a connection's statement cache; past it the cache
