@@ -516,6 +516,9 @@ func notice(msg string) *pgerr.Error {
 }
 
 func (t *translator) truncateStmt(s *pg_query.TruncateStmt) (*Plan, error) {
+	if s.Behavior == pg_query.DropBehavior_DROP_CASCADE {
+		return nil, unsupported("TRUNCATE … CASCADE is not supported")
+	}
 	var sqls []string
 	for _, r := range s.Relations {
 		rv := r.GetRangeVar()

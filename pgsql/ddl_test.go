@@ -87,6 +87,7 @@ func TestDDL(t *testing.T) {
 		{sql: "TRUNCATE t2, t1 RESTART IDENTITY"},
 		{sql: "INSERT INTO t1 DEFAULT VALUES RETURNING id", rows: "1"},
 		{sql: "TRUNCATE nosuch", code: "42P01"},
+		{sql: "TRUNCATE t1 CASCADE", code: "0A000"},
 		{sql: "COMMENT ON TABLE t1 IS 'hello'"},
 		{sql: "DROP TABLE t2, t3"},
 		{sql: "DROP TABLE t2", code: "42P01"},

@@ -433,8 +433,13 @@ func (t *translator) setList(list []*pg_query.Node, tb *Table, sc *scope) (strin
 		if rt == nil {
 			return "", unsupported("SET item is not supported")
 		}
-		if rt.Val.GetMultiAssignRef() != nil {
-			return "", unsupported("SET (a, b) = … is not supported")
+		if ma := rt.Val.GetMultiAssignRef(); ma != nil {
+			// SET (a, b) = (x, y): one assignment per column.
+			row := ma.Source.GetRowExpr()
+			if row == nil || int(ma.Colno) > len(row.Args) || int(ma.Ncolumns) != len(row.Args) {
+				return "", unsupported("SET (a, b) = (SELECT …) is not supported")
+			}
+			rt = &pg_query.ResTarget{Name: rt.Name, Val: row.Args[ma.Colno-1], Location: rt.Location}
 		}
 		if len(rt.Indirection) > 0 {
 			return "", unsupported("assignment to array elements or fields is not supported")

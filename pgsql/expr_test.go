@@ -176,6 +176,9 @@ func TestExpressions(t *testing.T) {
 		// DML details
 		{sql: "UPDATE items SET qty = $1, name = $2 WHERE id = $3 RETURNING id, qty, name", args: []any{int64(5), "pear", int64(2)}, params: "23,1043,23", rows: "2|5|pear", cols: "id:23,qty:23,name:1043"},
 		{sql: "UPDATE items SET qty = DEFAULT WHERE id = 2 RETURNING qty", rows: "NULL"},
+		{sql: "UPDATE items SET (qty, small) = (qty + 1, $1) WHERE id = 1 RETURNING qty, small", args: []any{int64(9)}, rows: "4|9", params: "21"},
+		{sql: "UPDATE items SET (qty, small) = (SELECT 1, 2) WHERE id = 1", code: "0A000"},
+		{sql: "UPDATE items SET (qty, small) = (3, 7) WHERE id = 1 RETURNING qty, small", rows: "3|7"},
 		{sql: "UPDATE items SET at = now() WHERE id = 2 RETURNING at", rows: testNow},
 		{sql: "UPDATE items SET flag = 'yes' WHERE id = 2 RETURNING flag", rows: "1"},
 		{sql: "UPDATE items i SET qty = i.qty + 1 FROM items j WHERE j.id = 1 AND i.id = 3 RETURNING qty", rows: "11"},
