@@ -22,6 +22,7 @@ const (
 	resSumType        // sum(): int8 for int2/int4, numeric for int8/numeric, float8 for floats
 	resAvgType        // avg(): numeric, float8 for floats
 	resNumArg0        // numeric for ints, else arg type (round, trunc)
+	resBytea          // bytea
 )
 
 type funcDef struct {
@@ -65,6 +66,17 @@ var funcDefs = map[string]funcDef{
 	"lpad":             {"pg_lpad", 2, 3, resText, false, tText},
 	"rpad":             {"pg_rpad", 2, 3, resText, false, tText},
 	"md5":              {"pg_md5", 1, 1, resText, false, tText},
+	"split_part":       {"pg_split_part", 3, 3, resText, false, tText},
+	"initcap":          {"pg_initcap", 1, 1, resText, false, tText},
+	"reverse":          {"pg_reverse", 1, 1, resText, false, tText},
+	"starts_with":      {"pg_starts_with", 2, 2, resBool, false, tText},
+	"translate":        {"pg_translate", 3, 3, resText, false, tText},
+	"chr":              {"pg_chr", 1, 1, resText, false, tInt4},
+	"ascii":            {"pg_ascii", 1, 1, resInt4, false, tText},
+	"to_hex":           {"pg_to_hex", 1, 1, resText, false, tInt8},
+	"encode":           {"pg_encode", 2, 2, resText, false, tText},
+	"decode":           {"pg_decode", 2, 2, resBytea, false, tText},
+	"regexp_replace":   {"pg_regexp_replace", 3, 4, resText, false, tText},
 	"abs":              {"abs", 1, 1, resArg0, false, tNumeric},
 	"round":            {"pg_round", 1, 2, resNumArg0, false, tNumeric},
 	"trunc":            {"pg_trunc", 1, 2, resNumArg0, false, tNumeric},
@@ -317,6 +329,8 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		rt = tNumeric
 	case resBool:
 		rt = tBool
+	case resBytea:
+		rt = tBytea
 	case resArg0:
 		rt = pgType{args[0].t.oid, -1}
 	case resNumArg0:
