@@ -206,6 +206,10 @@ func TestExpressions(t *testing.T) {
 		{sql: "SELECT doc->'b', doc->>'a', doc->'b'->'x'->0, doc->'b'->>'y' FROM items WHERE name = 'j2'", rows: `{"x": [true, null], "y": 1}|s|true|1`, cols: "?column?:3802,?column?:25,?column?:3802,?column?:25"},
 		{sql: "SELECT doc->>1 FROM items WHERE name = 'j'", rows: "2"},
 		{sql: "SELECT '{bad'::jsonb", code: "22P02"},
+		{sql: "SELECT jsonb_build_object('n', 1.5, 'name', name, 'flag', flag, 'doc', doc, 'x', NULL) FROM items WHERE name = 'j2'", rows: `{"n": 1.5, "x": null, "doc": {"a": "s", "b": {"x": [true, null], "y": 1}}, "flag": null, "name": "j2"}`, cols: "jsonb_build_object:3802"},
+		{sql: "SELECT jsonb_agg(name ORDER BY name DESC) FROM items WHERE name IN ('j', 'j2')", rows: `["j2", "j"]`, cols: "jsonb_agg:3802"},
+		{sql: "SELECT jsonb_agg(flag), jsonb_build_array(1, 'a', true) FROM items WHERE id = 1", rows: `[true]|[1, "a", true]`},
+		{sql: "SELECT jsonb_agg(id) FROM items WHERE id < 0", rows: "NULL"},
 		{sql: "SELECT '{\"k\":1}'::json, '{\"k\":1}'::jsonb", rows: `{"k":1}|{"k": 1}`, cols: "json:114,jsonb:3802"},
 	})
 }

@@ -216,11 +216,13 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		}
 	case "generate_series":
 		return nil, unsupported("generate_series in the select list is not supported; use it in FROM")
-	case "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "unnest",
+	case "array_agg", "json_agg", "json_object_agg", "jsonb_object_agg", "unnest",
 		"array_length", "array_upper", "array_lower", "array_position", "array_to_string", "cardinality":
 		return nil, unsupported("%s is not supported: arrays are not supported", name)
 	case "date_trunc", "date_part", "extract":
 		return t.datePart(name, f, sc)
+	case "jsonb_build_object", "jsonb_build_array", "jsonb_agg", "to_jsonb":
+		return t.jsonbBuild(name, f, sc)
 	case "to_char":
 		if len(f.Args) == 2 {
 			e, err := t.expr(f.Args[0], sc)
@@ -485,4 +487,71 @@ func (t *translator) datePart(name string, f *pg_query.FuncCall, sc *scope) (*ex
 		rt = tFloat8
 	}
 	return &expr{sql: "pg_extract(" + quoteString(field) + ", " + e.sql + ", " + oid + ")", t: rt, name: name, strength: 2, agg: e.agg}, nil
+}
+
+// jsonValueSQL renders e as a SQLite JSON value with PostgreSQL's
+// to_jsonb mapping: booleans true/false, json values embedded, numbers as
+// numbers, everything else as its text.
+func (t *translator) jsonValueSQL(e *expr) string {
+	switch {
+	case e.t.oid == OIDBool:
+		return "json(CASE WHEN " + e.sql + " IS NULL THEN 'null' WHEN " + e.sql + " THEN 'true' ELSE 'false' END)"
+	case e.t.oid == OIDJSON || e.t.oid == OIDJSONB:
+		return "json(" + e.sql + ")"
+	case isNumericType(e.t.oid):
+		return e.sql
+	}
+	return t.textSQL(e)
+}
+
+func (t *translator) jsonbBuild(name string, f *pg_query.FuncCall, sc *scope) (*expr, error) {
+	var parts []string
+	agg := false
+	for i, a := range f.Args {
+		e, err := t.expr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		e = t.resolveUnknown(e)
+		agg = agg || e.agg
+		if name == "jsonb_build_object" && i%2 == 0 {
+			parts = append(parts, t.textSQL(e))
+			continue
+		}
+		parts = append(parts, t.jsonValueSQL(e))
+	}
+	var sql string
+	switch name {
+	case "jsonb_build_object":
+		if len(parts)%2 != 0 {
+			return nil, t.errAt(f.Location, pgerr.InvalidParameterValue, "argument list must have even number of elements")
+		}
+		sql = "json_object(" + strings.Join(parts, ", ") + ")"
+	case "jsonb_build_array":
+		sql = "json_array(" + strings.Join(parts, ", ") + ")"
+	case "to_jsonb":
+		if len(parts) != 1 {
+			return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function to_jsonb with %d arguments does not exist", len(parts))
+		}
+		sql = "json_quote(" + parts[0] + ")"
+	case "jsonb_agg":
+		if len(parts) != 1 || f.AggDistinct || f.AggFilter != nil || f.Over != nil {
+			return nil, unsupported("this use of jsonb_agg is not supported")
+		}
+		if agg {
+			return nil, t.errAt(f.Location, pgerr.GroupingError, "aggregate function calls cannot be nested")
+		}
+		ob := ""
+		if len(f.AggOrder) > 0 {
+			o, err := t.orderBy(f.AggOrder, sc, nil)
+			if err != nil {
+				return nil, err
+			}
+			ob = " ORDER BY " + o
+		}
+		// PostgreSQL's jsonb_agg of no rows is NULL, SQLite's '[]'.
+		sql = "(CASE WHEN count(*) = 0 THEN NULL ELSE json_group_array(" + parts[0] + ob + ") END)"
+		agg = true
+	}
+	return &expr{sql: "pg_cast(" + sql + ", 0, 3802, -1, 1)", t: tJSONB, name: name, strength: 2, agg: agg}, nil
 }
