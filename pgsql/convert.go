@@ -634,6 +634,15 @@ func convertValue(v any, src uint32, dst pgType, explicit bool) (any, error) {
 		return toBool(v)
 	case OIDText, OIDName:
 		return toText(v, src)
+	case 194, 22, 30, 869, 1002, 1003, 1005, 1007, 1009, 1015, 1016, 1028, 1034, 2211, 2277:
+		return toText(v, src) // textForm
+	case OIDChar:
+		// The one-byte "char" of the catalogs (relkind, contype, …).
+		t, err := toText(v, src)
+		if s, ok := t.(string); ok && len(s) > 1 {
+			t = s[:1]
+		}
+		return t, err
 	case OIDJSON, OIDJSONB:
 		return toJSON(v, src, dst.oid == OIDJSONB)
 	case OIDVarchar, OIDBpchar:

@@ -239,7 +239,7 @@ func (t *translator) columnType(cd *pg_query.ColumnDef) (*columnDef, error) {
 	if st, ok := serialTypes[names[len(names)-1]]; ok && len(names) == 1 {
 		c.typ, c.serial = st, true
 	} else {
-		typ, err := t.typeOf(cd.TypeName)
+		typ, err := t.storedType(cd.TypeName)
 		if err != nil {
 			return nil, err
 		}

@@ -123,6 +123,16 @@ func nameList(nodes []*pg_query.Node) []string {
 
 // ---- type of a TypeName ----
 
+// storedType resolves the type of a table column: arrays, which exist in
+// expressions only in their text form (for the catalogs), cannot be
+// stored.
+func (t *translator) storedType(tn *pg_query.TypeName) (pgType, error) {
+	if len(tn.ArrayBounds) > 0 {
+		return tUnknown, unsupported("array types are not supported")
+	}
+	return t.typeOf(tn)
+}
+
 // typeOf resolves a TypeName to a type the SQL layer supports.
 func (t *translator) typeOf(tn *pg_query.TypeName) (pgType, error) {
 	names := nameList(tn.Names)
@@ -134,6 +144,13 @@ func (t *translator) typeOf(tn *pg_query.TypeName) (pgType, error) {
 		return tUnknown, t.errAt(tn.Location, pgerr.UndefinedObject, "type %q does not exist", strings.Join(names, "."))
 	}
 	if len(tn.ArrayBounds) > 0 {
+		// One-dimensional arrays of the catalog's element types, kept in
+		// their text form (textForm).
+		if elem, ok := typesByName[name]; ok && len(tn.ArrayBounds) == 1 {
+			if arr, ok := arrayOf[elem]; ok {
+				return pgType{arr, -1}, nil
+			}
+		}
 		return tUnknown, unsupported("array types are not supported")
 	}
 	oid, ok := typesByName[name]
@@ -349,9 +366,13 @@ func (t *translator) castSQL(e *expr, typ pgType, explicit bool) (*expr, error) 
 		}
 		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
 	}
+	if textForm[typ.oid] && isTextType(src.oid) {
+		// An array or vector literal: its text form is the value.
+		return &expr{sql: e.sql, t: typ, agg: e.agg}, nil
+	}
 	switch typ.oid {
 	case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDNumeric, OIDBool, OIDText, OIDVarchar, OIDBpchar,
-		OIDTimestamp, OIDTimestamptz, OIDDate, OIDBytea, OIDUUID, OIDJSON, OIDJSONB, OIDName, OIDOID:
+		OIDTimestamp, OIDTimestamptz, OIDDate, OIDBytea, OIDUUID, OIDJSON, OIDJSONB, OIDName, OIDOID, OIDChar:
 	default:
 		return nil, unsupported("cast to type %s is not supported", typname(typ.oid))
 	}
@@ -623,6 +644,11 @@ func (t *translator) typeCast(tc *pg_query.TypeCast, sc *scope) (*expr, error) {
 	out.name, out.strength = e.name, e.strength
 	if e.strength <= 1 {
 		out.name, out.strength = typname(typ.oid), 1
+		for elem, arr := range arrayOf {
+			if arr == typ.oid {
+				out.name = typname(elem) // PostgreSQL names int4[] casts "int4"
+			}
+		}
 	}
 	// A cast keeps the column identity only in name.
 	out.agg = e.agg
@@ -1370,7 +1396,9 @@ func (t *translator) dateArith(op string, le, re *expr, loc int32) (*expr, error
 // catalogFn looks a function up in the catalog emulation, if any.
 func (t *translator) catalogFn(name string, nargs int) (string, uint32, bool) {
 	if cf, ok := t.schema.(CatalogFunctions); ok {
-		return cf.CatalogFunction(name, nargs)
+		fn, res, ok := cf.CatalogFunction(name, nargs)
+		t.catalog = t.catalog || ok
+		return fn, res, ok
 	}
 	return "", 0, false
 }

@@ -42,7 +42,8 @@ func TestExpressions(t *testing.T) {
 		{sql: "SELECT id FROM items WHERE code = $1", args: []any{"ab"}, rows: "1", params: "1042"},
 		{sql: "SELECT id FROM items WHERE code IN ('ab', 'x')", rows: "1"},
 		{sql: "SELECT 1::regclass", code: "0A000"},
-		{sql: "SELECT '{1,2}'::int[]", code: "0A000"},
+		{sql: "SELECT '{1,2}'::int[]", rows: "{1,2}", cols: "int4:1007"},
+		{sql: "CREATE TABLE arr (x int[])", code: "0A000"},
 		{sql: "SELECT 1::nosuchtype", code: "42704"},
 		// stored values
 		{sql: "SELECT name, code, qty, big, small, price, f, flag, data, u, born, seen, at, doc FROM items WHERE id = 1",

@@ -127,6 +127,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	// unless the translator implements the name itself.
 	if cf, ok := t.schema.(CatalogFunctions); ok && !ownFunctions[name] && funcDefs[name].sqlite == "" {
 		if fn, res, ok := cf.CatalogFunction(name, len(f.Args)); ok {
+			t.catalog = true
 			var parts []string
 			agg := false
 			for _, a := range f.Args {

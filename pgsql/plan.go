@@ -118,6 +118,9 @@ type translator struct {
 	extras   []SessionValue
 	notices  []*pgerr.Error
 	schemaCh bool
+	// catalog is set when the statement reads the catalog emulation (a
+	// relation or a function of it).
+	catalog bool
 
 	// ddl is set while translating expressions stored in the schema
 	// (DEFAULT, CHECK): they may not use parameters or session values.
@@ -242,7 +245,7 @@ func (t *translator) finish(sqls []string, cols []Column) (*Plan, error) {
 		}
 		params[i] = o
 	}
-	return &Plan{SQL: sqls, Params: params, Extra: t.extras, Columns: cols, SchemaChange: t.schemaCh, Notices: t.notices}, nil
+	return &Plan{SQL: sqls, Params: params, Extra: t.extras, Columns: cols, SchemaChange: t.schemaCh, Notices: t.notices, UsesCatalog: t.catalog}, nil
 }
 
 func (t *translator) statement(n *pg_query.Node) (*Plan, error) {

@@ -851,6 +851,7 @@ func (t *translator) catalogRelation(rv *pg_query.RangeVar) (string, []*rel, err
 	}
 	if c, ok := t.schema.(Catalog); ok {
 		if src, cols, ok := c.CatalogRelation(schema, rv.Relname); ok {
+			t.catalog = true
 			r := &rel{name: rv.Relname}
 			for i, cc := range cols {
 				r.cols = append(r.cols, col{name: cc.Name, t: pgType{cc.TypeOID, cc.TypeMod}, tableOID: cc.TableOID, attnum: int16(i + 1)})

@@ -72,13 +72,31 @@ type typeInfo struct {
 }
 
 var typesByOID = map[uint32]typeInfo{
-	OIDBool:        {OIDBool, "bool", "boolean"},
-	OIDBytea:       {OIDBytea, "bytea", "bytea"},
-	OIDName:        {OIDName, "name", "name"},
-	OIDInt8:        {OIDInt8, "int8", "bigint"},
-	OIDInt2:        {OIDInt2, "int2", "smallint"},
-	OIDInt4:        {OIDInt4, "int4", "integer"},
-	OIDText:        {OIDText, "text", "text"},
+	OIDBool:  {OIDBool, "bool", "boolean"},
+	OIDBytea: {OIDBytea, "bytea", "bytea"},
+	OIDName:  {OIDName, "name", "name"},
+	OIDInt8:  {OIDInt8, "int8", "bigint"},
+	OIDInt2:  {OIDInt2, "int2", "smallint"},
+	OIDInt4:  {OIDInt4, "int4", "integer"},
+	OIDText:  {OIDText, "text", "text"},
+	OIDChar:  {OIDChar, "char", `"char"`},
+	// Catalog types kept in their text form (arrays as PostgreSQL's
+	// array literal, vectors space-separated); see textForm.
+	194:            {194, "pg_node_tree", "pg_node_tree"},
+	22:             {22, "int2vector", "int2vector"},
+	30:             {30, "oidvector", "oidvector"},
+	869:            {869, "inet", "inet"},
+	1002:           {1002, "_char", `"char"[]`},
+	1003:           {1003, "_name", "name[]"},
+	1005:           {1005, "_int2", "smallint[]"},
+	1007:           {1007, "_int4", "integer[]"},
+	1009:           {1009, "_text", "text[]"},
+	1015:           {1015, "_varchar", "character varying[]"},
+	1016:           {1016, "_int8", "bigint[]"},
+	1028:           {1028, "_oid", "oid[]"},
+	1034:           {1034, "_aclitem", "aclitem[]"},
+	2211:           {2211, "_regtype", "regtype[]"},
+	2277:           {2277, "anyarray", "anyarray"},
 	OIDOID:         {OIDOID, "oid", "oid"},
 	OIDJSON:        {OIDJSON, "json", "json"},
 	OIDFloat4:      {OIDFloat4, "float4", "real"},
@@ -110,7 +128,9 @@ var typesByName = map[string]uint32{
 	"json": OIDJSON, "jsonb": OIDJSONB,
 	"float4": OIDFloat4, "real": OIDFloat4,
 	"float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
-	"bpchar": OIDBpchar, "char": OIDBpchar, "character": OIDBpchar,
+	"bpchar": OIDBpchar, "character": OIDBpchar,
+	// The grammar turns char(n) into bpchar; only a quoted "char" is left.
+	"char":    OIDChar,
 	"varchar": OIDVarchar, "character varying": OIDVarchar,
 	"date":        OIDDate,
 	"time":        OIDTime,
@@ -231,8 +251,19 @@ func isNumericType(oid uint32) bool {
 }
 
 func isTextType(oid uint32) bool {
-	return oid == OIDText || oid == OIDVarchar || oid == OIDBpchar || oid == OIDName
+	return oid == OIDText || oid == OIDVarchar || oid == OIDBpchar || oid == OIDName || oid == OIDChar || textForm[oid]
 }
+
+// arrayOf maps an element type to its array type, for the arrays kept in
+// text form.
+var arrayOf = map[uint32]uint32{OIDChar: 1002, OIDName: 1003, OIDInt2: 1005, OIDInt4: 1007, OIDText: 1009,
+	OIDVarchar: 1015, OIDInt8: 1016, OIDOID: 1028}
+
+// textForm are the types whose values are stored as their PostgreSQL
+// text output (the catalog's arrays and vectors): they compare and cast
+// as text.
+var textForm = map[uint32]bool{194: true, 22: true, 30: true, 869: true, 1002: true, 1003: true, 1005: true,
+	1007: true, 1009: true, 1015: true, 1016: true, 1028: true, 1034: true, 2211: true, 2277: true}
 
 // ColumnTypes returns the declared PostgreSQL type of each column of a
 // CREATE TABLE statement that this package wrote (as stored in

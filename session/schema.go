@@ -39,7 +39,13 @@ func newSchemaView(sc *store.Schema) *schemaView {
 			}
 		}
 		autoinc := strings.Contains(strings.ToUpper(t.SQL), "AUTOINCREMENT")
+		// SQLite reports an INTEGER PRIMARY KEY's type upper-cased; the
+		// declared types in the table's own SQL tell int4 from int8.
+		declared := pgsql.ColumnTypes(t.SQL)
 		for _, c := range t.Columns {
+			if d, ok := declared[c.Name]; ok {
+				c.Type = d
+			}
 			oid, mod := pgsql.TypeOID(c.Type)
 			pt.Columns = append(pt.Columns, pgsql.TableColumn{
 				Name:       c.Name,

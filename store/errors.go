@@ -15,7 +15,17 @@ import (
 // A *pgerr.Error returned by a function registered in SQLite reaches us
 // as text, "message (SQLSTATE 22012)" or "message (SQLSTATE 22012): detail"
 // (pgerr.Error's own format), possibly inside SQLite's wording.
-var reRaised = regexp.MustCompile(`(?s)(?:^|: )([^:]*?) \(SQLSTATE ([0-9A-Z]{5})\)(?:: (.*?))?(?: \(\d+\))?$`)
+var reRaised = regexp.MustCompile(`(?s)^(.*?) \(SQLSTATE ([0-9A-Z]{5})\)(?:: (.*))?$`)
+
+// raisedText strips what modernc wraps around a function's error text:
+// a "SQL logic error: " prefix and a " (1)" suffix.
+func raisedText(msg string) string {
+	msg = strings.TrimPrefix(msg, "SQL logic error: ")
+	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") && strings.Trim(msg[i+2:len(msg)-1], "0123456789") == "" {
+		msg = msg[:i]
+	}
+	return msg
+}
 
 var (
 	reNoTable     = regexp.MustCompile(`no such table: (?:main\.)?(\S+)`)
@@ -42,7 +52,7 @@ func MapError(err error) error {
 		return err
 	}
 	msg := err.Error()
-	if m := reRaised.FindStringSubmatch(msg); m != nil {
+	if m := reRaised.FindStringSubmatch(raisedText(msg)); m != nil {
 		return &pgerr.Error{Code: pgerr.Code(m[2]), Message: m[1], Detail: m[3], Cause: err}
 	}
 	var se *sqlite.Error

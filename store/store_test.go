@@ -158,6 +158,13 @@ func TestMapError(t *testing.T) {
 		})
 	}
 	t.Run("raised by a function", func(t *testing.T) {
+		colon := pgerr.New(pgerr.InvalidTextRepresentation, `invalid input syntax for type integer: "abc"`).Error()
+		for _, text := range []string{colon, "SQL logic error: " + colon + " (1)"} {
+			e := pgerr.As(MapError(errors.New(text)))
+			if e == nil || e.Code != pgerr.InvalidTextRepresentation || e.Message != `invalid input syntax for type integer: "abc"` {
+				t.Fatalf("%q: got %#v", text, e)
+			}
+		}
 		for _, text := range []string{
 			"division by zero (SQLSTATE 22012)",
 			"SQL logic error: division by zero (SQLSTATE 22012) (1)",

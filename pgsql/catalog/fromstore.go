@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/replisql/replisql/pgsql"
 	"github.com/replisql/replisql/store"
 )
 
@@ -38,6 +39,9 @@ func FromStore(sc *store.Schema, database string, users []string, settings map[s
 		}
 		t := Table{Name: st.Name, OID: st.OID}
 		auto := autoincrementRE.MatchString(st.SQL)
+		// SQLite reports integer columns as INTEGER; the table's own SQL
+		// keeps the declared PostgreSQL types (and tells int4 from int8).
+		declared := pgsql.ColumnTypes(st.SQL)
 		pkCols := 0
 		for _, c := range st.Columns {
 			if c.PrimaryKey > 0 {
@@ -49,10 +53,8 @@ func FromStore(sc *store.Schema, database string, users []string, settings map[s
 				continue
 			}
 			col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull}
-			if c.Type == "INTEGER" {
-				// How the SQL layer writes an int8 rowid key (bigserial,
-				// bigint identity); any other integer is spelled as declared.
-				col.Type = "bigint"
+			if d, ok := declared[c.Name]; ok {
+				col.Type = d
 			}
 			if auto && c.PrimaryKey > 0 && pkCols == 1 {
 				col.Serial = true
