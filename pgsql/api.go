@@ -46,6 +46,9 @@ type Statement struct {
 	Show   *ShowStmt
 	Copy   *CopyStmt
 	Cursor *CursorStmt
+	// Prepared names the prepared statement of PREPARE, EXECUTE and
+	// DEALLOCATE ("" for DEALLOCATE ALL).
+	Prepared string
 
 	node  any        // the parse tree, for Plan
 	plans *planCache // plans per (schema version, parameter types)

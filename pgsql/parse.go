@@ -200,6 +200,7 @@ func classify(st *Statement, n *pg_query.Node) error {
 		st.Kind, st.Tag = KindPrepare, "EXECUTE"
 	case *pg_query.Node_DeallocateStmt:
 		st.Kind, st.Tag, st.ReadOnly = KindPrepare, "DEALLOCATE", true
+		st.Prepared = x.DeallocateStmt.Name
 		if x.DeallocateStmt.Name == "" {
 			st.Tag = "DEALLOCATE ALL"
 		}

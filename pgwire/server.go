@@ -217,8 +217,9 @@ func isTemporaryAcceptError(err error) bool {
 // gracefully: idle connections get FATAL 57P01 "terminating connection due
 // to administrator command" at once, busy ones after their running
 // statement finished (at their next read). When ctx expires first, running
-// statements are cancelled, every connection is closed and ctx.Err() is
-// returned.
+// statements are cancelled (their clients get FATAL 57P01, as in
+// PostgreSQL's fast shutdown), connections that have not ended a second
+// later are closed, and ctx.Err() is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginShutdown()
 	ticker := time.NewTicker(10 * time.Millisecond)
@@ -235,10 +236,39 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			s.cancelConns()
+			s.waitConns(shutdownGrace)
 			s.closeConns()
 			return ctx.Err()
 		case <-ticker.C:
 		}
+	}
+}
+
+// shutdownGrace is how long cancelled statements have to send their
+// FATAL 57P01 before their connections are closed.
+const shutdownGrace = time.Second
+
+// cancelConns cancels every running statement with the shutdown cause.
+func (s *Server) cancelConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.baseCancel(errAdminShutdown)
+	}
+}
+
+// waitConns waits up to d for every connection to end.
+func (s *Server) waitConns(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

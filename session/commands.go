@@ -33,14 +33,39 @@ func (s *Session) runCommand(ctx context.Context, st *pgsql.Statement, w pgwire.
 		return s.runCursor(ctx, st.Cursor, w)
 	case pgsql.KindPrepare:
 		if strings.HasPrefix(st.Tag, "DEALLOCATE") {
-			// Protocol-level statements are closed by Close messages;
-			// SQL-level PREPARE is not supported, so there is nothing to
-			// deallocate.
+			// DEALLOCATE acts on the statements of Parse messages, which
+			// pgwire keeps (SQL-level PREPARE is not supported).
+			if ps, ok := w.(pgwire.PreparedStatements); ok {
+				if st.Prepared == "" {
+					ps.DeallocateAllPrepared()
+				} else if !ps.DeallocatePrepared(st.Prepared) {
+					return pgerr.New(pgerr.InvalidSQLStatementName, "prepared statement \"%s\" does not exist", st.Prepared)
+				}
+			}
 			return w.Complete(st.Tag)
 		}
 		return pgerr.New(pgerr.FeatureNotSupported, "%s is not supported; use the extended query protocol", st.Tag)
 	}
+	if st.Tag == "DISCARD ALL" {
+		return s.discardAll(w)
+	}
 	return pgerr.New(pgerr.FeatureNotSupported, "%s is not supported", st.Tag)
+}
+
+// discardAll resets the session as DISCARD ALL does: settings, cursors,
+// and (through the command tag, in pgwire) the prepared statements.
+func (s *Session) discardAll(w pgwire.ResultWriter) error {
+	if s.tx.block {
+		return pgerr.New(pgerr.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+	}
+	for name, c := range s.cursors {
+		c.close()
+		delete(s.cursors, name)
+	}
+	if err := s.runSet(&pgsql.SetStmt{ResetAll: true, Reset: true}); err != nil {
+		return err
+	}
+	return w.Complete("DISCARD ALL")
 }
 
 func (s *Session) runTxn(ctx context.Context, st *pgsql.Statement, w pgwire.ResultWriter) error {

@@ -49,6 +49,9 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 // planned reports whether a statement runs through a pgsql plan, rather
 // than as a command the session carries out itself.
 func planned(st *pgsql.Statement) bool {
+	if st.Tag == "DISCARD ALL" {
+		return false
+	}
 	switch st.Kind {
 	case pgsql.KindSelect, pgsql.KindDML, pgsql.KindDDL, pgsql.KindUtility:
 		return true
@@ -154,3 +157,18 @@ func (b *boundPortal) Execute(ctx context.Context, maxRows int, w pgwire.ResultW
 type describeless struct{ pgwire.ResultWriter }
 
 func (describeless) Describe([]pgwire.Column) error { return nil }
+
+// DeallocatePrepared and DeallocateAllPrepared pass DEALLOCATE through to
+// pgwire when it supports it.
+func (d describeless) DeallocatePrepared(name string) bool {
+	if ps, ok := d.ResultWriter.(pgwire.PreparedStatements); ok {
+		return ps.DeallocatePrepared(name)
+	}
+	return false
+}
+
+func (d describeless) DeallocateAllPrepared() {
+	if ps, ok := d.ResultWriter.(pgwire.PreparedStatements); ok {
+		ps.DeallocateAllPrepared()
+	}
+}

@@ -112,7 +112,7 @@ func (s *Session) runSimple(ctx context.Context, st *pgsql.Statement, w pgwire.R
 	if err := s.checkFailed(st); err != nil {
 		return err
 	}
-	if st.Kind == pgsql.KindSelect || st.Kind == pgsql.KindDML || st.Kind == pgsql.KindDDL || st.Kind == pgsql.KindUtility {
+	if planned(st) {
 		plan, err := s.plan(ctx, st, nil)
 		if err != nil {
 			return err
@@ -189,7 +189,9 @@ func (s *Session) statementError(ctx context.Context, err error) error {
 		return errStatementTimeout
 	}
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || pgerr.CodeOf(err) == pgerr.QueryCanceled) {
-		return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+		// Cancelled from outside: pgwire knows whether by CancelRequest
+		// (57014) or by a shutdown (FATAL 57P01).
+		return context.Canceled
 	}
 	return err
 }
