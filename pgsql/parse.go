@@ -15,14 +15,19 @@ import (
 )
 
 // parseCacheSize bounds the number of query texts whose parse results are
-// kept.
-const parseCacheSize = 4096
+// kept, and parseCacheBytes the sum of their lengths: a parse tree takes
+// about 60 times the memory of its text, so the byte bound keeps the
+// cache near 250 MB at most.
+const (
+	parseCacheSize  = 4096
+	parseCacheBytes = 4 << 20
+)
 
 // maxCachedQuery is the longest query text that is cached; longer texts
-// (bulk INSERTs) are parsed every time.
-const maxCachedQuery = 16 << 10
+// (bulk INSERTs with their values inline) are parsed every time.
+const maxCachedQuery = 4 << 10
 
-var parses = newLRU(parseCacheSize)
+var parses = newLRU(parseCacheSize, parseCacheBytes)
 
 // Parse splits query into statements and classifies each. Results are
 // cached by query text and shared: callers MUST NOT modify them. A query
@@ -92,12 +97,15 @@ func parseError(query string, err error) error {
 	return pgerr.Wrap(err, pgerr.SyntaxError, "%s", err.Error())
 }
 
-// lru is a bounded, concurrency-safe least-recently-used cache.
+// lru is a bounded, concurrency-safe least-recently-used cache, bounded
+// in entries and in the total length of its keys.
 type lru struct {
-	mu    sync.Mutex // guards the fields below
-	max   int
-	ll    *list.List
-	items map[string]*list.Element
+	mu       sync.Mutex // guards the fields below
+	max      int
+	maxBytes int
+	bytes    int
+	ll       *list.List
+	items    map[string]*list.Element
 }
 
 type lruEntry struct {
@@ -105,8 +113,8 @@ type lruEntry struct {
 	val any
 }
 
-func newLRU(max int) *lru {
-	return &lru{max: max, ll: list.New(), items: make(map[string]*list.Element)}
+func newLRU(max, maxBytes int) *lru {
+	return &lru{max: max, maxBytes: maxBytes, ll: list.New(), items: make(map[string]*list.Element)}
 }
 
 func (c *lru) get(key string) (any, bool) {
@@ -128,10 +136,13 @@ func (c *lru) add(key string, val any) {
 		return
 	}
 	c.items[key] = c.ll.PushFront(&lruEntry{key, val})
-	for c.ll.Len() > c.max {
+	c.bytes += len(key)
+	for c.ll.Len() > c.max || c.bytes > c.maxBytes && c.ll.Len() > 1 {
 		last := c.ll.Back()
 		c.ll.Remove(last)
-		delete(c.items, last.Value.(*lruEntry).key)
+		k := last.Value.(*lruEntry).key
+		delete(c.items, k)
+		c.bytes -= len(k)
 	}
 }
 

@@ -239,8 +239,21 @@ func TestCaches(t *testing.T) {
 	wg.Wait()
 }
 
+func TestLRUBoundsBytes(t *testing.T) {
+	c := newLRU(100, 10)
+	c.add("aaaa", 1)
+	c.add("bbbb", 2)
+	c.add("cccc", 3) // 12 bytes: the oldest goes
+	if _, ok := c.get("aaaa"); ok {
+		t.Fatal("aaaa should be evicted by the byte bound")
+	}
+	if _, ok := c.get("cccc"); !ok {
+		t.Fatal("cccc should stay")
+	}
+}
+
 func TestLRU(t *testing.T) {
-	c := newLRU(2)
+	c := newLRU(2, 1<<20)
 	c.add("a", 1)
 	c.add("b", 2)
 	c.get("a")

@@ -32,6 +32,11 @@ type Conn struct {
 // that many distinct statements gains nothing from caching them).
 const maxCachedStmts = 512
 
+// maxCachedSQL is the longest statement text that is cached: a long text
+// is a bulk statement with its values inline (INSERT … VALUES of a
+// thousand rows), whose compiled program is large and never runs again.
+const maxCachedSQL = 4 << 10
+
 func newConn(s *Store, c *sql.Conn, writer bool) *Conn {
 	return &Conn{conn: c, store: s, writer: writer, stmts: make(map[string]*sql.Stmt)}
 }
@@ -76,6 +81,9 @@ func (c *Conn) SchemaChanged() {
 
 // Exec runs a statement that returns no rows and reports rows affected.
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if len(query) > maxCachedSQL {
+		return c.ExecDirect(ctx, query, args...)
+	}
 	st, err := c.prepare(ctx, query)
 	if err != nil {
 		return 0, err
@@ -103,13 +111,20 @@ func (c *Conn) ExecDirect(ctx context.Context, query string, args ...any) (int64
 
 // Query runs a statement and returns its rows. The caller MUST Close them.
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	st, err := c.prepare(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, MapError(err)
+	var rows *sql.Rows
+	if len(query) > maxCachedSQL {
+		var err error
+		if rows, err = c.conn.QueryContext(ctx, query, args...); err != nil {
+			return nil, MapError(err)
+		}
+	} else {
+		st, err := c.prepare(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if rows, err = st.QueryContext(ctx, args...); err != nil {
+			return nil, MapError(err)
+		}
 	}
 	cols, err := rows.Columns()
 	if err != nil {

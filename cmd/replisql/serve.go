@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -36,6 +37,7 @@ type serveConfig struct {
 	syncCommit      string
 	snapshotEvery   time.Duration
 	snapshotsKept   int
+	memoryLimit     int64
 	logLevel        string
 	logFormat       string
 	pprof           string
@@ -58,6 +60,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.syncCommit, "synchronous-commit", "on", "default synchronous_commit: off, local, remote_write, on, remote_apply (sessions may SET it)")
 	fs.DurationVar(&c.snapshotEvery, "snapshot-interval", 15*time.Minute, "take a snapshot this often when the database changed (0: never); the WAL before the oldest kept snapshot is purged")
 	fs.IntVar(&c.snapshotsKept, "snapshots-kept", 2, "snapshots to keep")
+	fs.Int64Var(&c.memoryLimit, "memory-limit-mb", 512, "soft limit of the Go heap in MiB (the runtime collects harder near it and returns memory to the OS); 0 for none; GOMEMLIMIT, if set, wins")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), json, text")
 	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060)")
@@ -72,6 +75,9 @@ func serve(ctx context.Context, args []string) error {
 	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
 	if err != nil {
 		return err
+	}
+	if c.memoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(c.memoryLimit << 20)
 	}
 	auth, err := authenticator(c)
 	if err != nil {
