@@ -138,3 +138,37 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("after restart: got (%q, %v), want (\"committed before SIGTERM\", nil)", name, err)
 	}
 }
+
+// TestShutdownTimeout sends SIGTERM while a statement runs that would
+// outlive --shutdown-timeout: the node ends it with FATAL 57P01 (as
+// PostgreSQL's fast shutdown does) and exits 0 soon after the timeout.
+func TestShutdownTimeout(t *testing.T) {
+	t.Parallel()
+	n := startNode(t, "--shutdown-timeout", "1s")
+	busy := connectPGX(t, n, pgx.QueryExecModeCacheStatement)
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var c int64
+		done <- busy.QueryRow(ctx, longQuery, int64(1_000_000_000)).Scan(&c)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	sigterm := time.Now()
+	exitErr, inTime := n.stop(15 * time.Second)
+	stopped := time.Since(sigterm)
+	switch {
+	case !inTime:
+		t.Errorf("node with --shutdown-timeout 1s did not exit within 15s of SIGTERM (killed)")
+	case exitErr != nil:
+		t.Errorf("node exited with %v after SIGTERM, want exit status 0", exitErr)
+	case stopped > 6*time.Second:
+		t.Errorf("node with --shutdown-timeout 1s took %v to exit after SIGTERM", stopped)
+	}
+	select {
+	case err := <-done:
+		wantSQLState(t, "statement outliving --shutdown-timeout 1s", err, "57P01")
+	case <-time.After(30 * time.Second):
+		t.Errorf("statement running at SIGTERM did not return within 30s")
+	}
+}
