@@ -5,7 +5,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Packages whose concurrency the race detector checks in `make test`.
 RACE_PKGS := ./pgwire/... ./store/... ./session/... ./wal/...
 
-.PHONY: all build run test test-unit test-integration vet lint fmt bench bench-quick fuzz clean
+.PHONY: all build run test test-unit test-integration vet lint fmt bench bench-quick bench-commit bench-micro fuzz clean
 
 all: build
 
@@ -37,12 +37,19 @@ test-unit:
 test-integration: build
 	REPLISQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./integration/...
 
-# Benchmarks against PostgreSQL 15 (see docs/benchmarks.md).
+# Benchmarks against PostgreSQL 15, side by side in one run: bench writes
+# docs/benchmarks.md and its plot, and a CPU profile per script in
+# bin/profiles; bench-quick takes about 3 minutes and writes nothing;
+# bench-commit measures commit latency (single-row INSERTs, synchronous
+# commit on and off).
 bench: build
-	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN)
+	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN) --write-report --profile-dir $(CURDIR)/bin/profiles
 
 bench-quick: build
 	$(GO) run ./integration/bench --quick --replisql-bin $(CURDIR)/$(BIN)
+
+bench-commit: build
+	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN) --scripts insert,insert-off --clients 1,8,32 --simple "" --duration 10s --scale 1
 
 # Micro-benchmarks of the hot paths.
 bench-micro:
