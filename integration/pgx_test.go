@@ -56,6 +56,7 @@ func pgxTypes(t *testing.T, n *node, mode pgx.QueryExecMode) {
 	conn := connectPGX(t, n, mode)
 	for _, tc := range typeCases {
 		t.Run(tc.name, func(t *testing.T) {
+			skipKnownLimit(t, n, tc)
 			ctx := testCtx(t)
 			table := "types_" + tc.name
 			mustExec(t, conn, fmt.Sprintf("CREATE TABLE %s (id int4 PRIMARY KEY, v %s)", table, tc.sqlType))
@@ -929,6 +930,7 @@ func pgxFormats(t *testing.T, n *node) {
 	}{{"text", 0}, {"binary", 1}}
 	for _, tc := range typeCases {
 		t.Run(tc.name, func(t *testing.T) {
+			skipKnownLimit(t, n, tc)
 			ctx := testCtx(t)
 			table := "fmt_" + tc.name
 			mustExec(t, conn, fmt.Sprintf("CREATE TABLE %s (id int4 PRIMARY KEY, v %s)", table, tc.sqlType))

@@ -664,8 +664,8 @@ func appendBinary(buf []byte, oid uint32, k kind, v any) ([]byte, error) {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return appendNumericSpecial(buf, x), nil
 			}
-			var scratch [32]byte
-			return appendNumericBinary(buf, strconv.AppendFloat(scratch[:0], x, 'f', -1, 64))
+			var scratch [48]byte
+			return appendNumericBinary(buf, appendNumericFloat(scratch[:0], x))
 		case string:
 			out, err := appendNumericBinary(buf, x)
 			if err != nil {

@@ -293,7 +293,9 @@ func appendNumericSpecialHeader(buf []byte, sign uint16) []byte {
 }
 
 // appendNumericFloat prints a float64 stored in a numeric column as
-// numeric text: the shortest exact decimal, without exponent.
+// numeric text, without exponent, rounded to 15 significant digits as
+// PostgreSQL's float8-to-numeric cast does (DBL_DIG): SQLite computes
+// numeric arithmetic in doubles, and 0.1 + 0.2 must print 0.3.
 func appendNumericFloat(buf []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -304,6 +306,10 @@ func appendNumericFloat(buf []byte, f float64) []byte {
 		return append(buf, "-Infinity"...)
 	case f == 0:
 		return append(buf, '0')
+	}
+	var tmp [32]byte
+	if r, err := strconv.ParseFloat(string(strconv.AppendFloat(tmp[:0], f, 'e', 14, 64)), 64); err == nil {
+		f = r
 	}
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
 }
