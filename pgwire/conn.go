@@ -228,12 +228,16 @@ func (c *conn) dispatch(typ byte, body []byte) bool {
 // readIdle reads the next message while the connection waits for the
 // client: Shutdown may interrupt it.
 func (c *conn) readIdle() (byte, []byte, error) {
+	// In the middle of an extended-protocol batch (answers not yet sent,
+	// messages already received, or discarding until Sync) the client is
+	// not idle: a shutdown lets the batch run to its Sync.
+	midBatch := len(c.wbuf) > 0 || c.rd.Buffered() > 0 || c.ignoreTillSync
 	c.mu.Lock()
-	if c.srv.shutting.Load() {
+	if c.srv.shutting.Load() && !midBatch {
 		c.mu.Unlock()
 		return 0, nil, errShuttingDown
 	}
-	c.idle = true
+	c.idle = !midBatch
 	c.mu.Unlock()
 	typ, body, err := c.readMessage()
 	c.mu.Lock()
