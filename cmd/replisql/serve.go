@@ -38,6 +38,7 @@ type serveConfig struct {
 	snapshotEvery   time.Duration
 	snapshotsKept   int
 	memoryLimit     int64
+	statementWAL    bool
 	logLevel        string
 	logFormat       string
 	pprof           string
@@ -60,6 +61,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.syncCommit, "synchronous-commit", "on", "default synchronous_commit: off, local, remote_write, on, remote_apply (sessions may SET it)")
 	fs.DurationVar(&c.snapshotEvery, "snapshot-interval", 15*time.Minute, "take a snapshot this often when the database changed (0: never); the WAL before the oldest kept snapshot is purged")
 	fs.IntVar(&c.snapshotsKept, "snapshots-kept", 2, "snapshots to keep")
+	fs.BoolVar(&c.statementWAL, "statement-wal", true, "keep the statement WAL (the source of truth that replication ships); false runs on SQLite alone with synchronous=FULL, for comparisons")
 	fs.Int64Var(&c.memoryLimit, "memory-limit-mb", 512, "soft limit of the Go heap in MiB (the runtime collects harder near it and returns memory to the OS); 0 for none; GOMEMLIMIT, if set, wins")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), json, text")
@@ -110,6 +112,7 @@ func serve(ctx context.Context, args []string) error {
 		Readers:       c.readers,
 		WriteWait:     c.writeWait,
 		SnapshotsKept: c.snapshotsKept,
+		NoWAL:         !c.statementWAL,
 		OnConnect:     session.AttachCatalog,
 		Logger:        log,
 	})
