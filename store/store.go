@@ -38,6 +38,9 @@ type Options struct {
 	// WALNoSync skips fsyncs of the WAL: for tests only, it voids
 	// durability.
 	WALNoSync bool
+	// WALFS is the WAL's file system (default the OS's); tests inject
+	// failures through it.
+	WALFS wal.FS
 	// WALWriterDelay is how often the WAL is fsynced in the background,
 	// bounding what synchronous_commit = off may lose (default 200ms).
 	WALWriterDelay time.Duration
@@ -111,7 +114,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		readers: make(chan *Conn, opts.Readers),
 	}
 	if !opts.NoWAL {
-		w, err := wal.Open(wal.Options{Dir: filepath.Join(opts.Dir, "wal"), Logger: opts.Logger, NoSync: opts.WALNoSync})
+		w, err := wal.Open(wal.Options{Dir: filepath.Join(opts.Dir, "wal"), FS: opts.WALFS, Logger: opts.Logger, NoSync: opts.WALNoSync})
 		if err != nil {
 			return nil, fmt.Errorf("open WAL: %w", err)
 		}
