@@ -548,12 +548,30 @@ func (b *built) fillRoles(users []string, oids []uint32) {
 	}
 }
 
+// fillDatabase writes the served database and, as initdb makes them,
+// template1 (oid 1) and template0 (oid 4), which psql's \l lists. A
+// client cannot connect to the templates: the node serves one database.
 func (b *built) fillDatabase() {
 	bl := builder("pg_catalog.pg_database")
 	b.add("pg_catalog.pg_database", bl.row("oid", databaseOID, "datname", b.db, "datdba", roleBootstrap, "encoding", 6,
 		"datlocprovider", "c", "datistemplate", false, "datallowconn", true, "datconnlimit", -1,
 		"datfrozenxid", 716, "datminmxid", 1, "dattablespace", tablespaceDefault,
 		"datcollate", "C.UTF-8", "datctype", "C.UTF-8"))
+	owner := quoteACLName(b.owner)
+	acl := "{=c/" + owner + "," + owner + "=CTc/" + owner + "}"
+	for _, tpl := range []struct {
+		oid       uint32
+		name      string
+		allowConn bool
+	}{{1, "template1", true}, {4, "template0", false}} {
+		if tpl.name == b.db {
+			continue
+		}
+		b.add("pg_catalog.pg_database", bl.row("oid", tpl.oid, "datname", tpl.name, "datdba", roleBootstrap, "encoding", 6,
+			"datlocprovider", "c", "datistemplate", true, "datallowconn", tpl.allowConn, "datconnlimit", -1,
+			"datfrozenxid", 716, "datminmxid", 1, "dattablespace", tablespaceDefault,
+			"datcollate", "C.UTF-8", "datctype", "C.UTF-8", "datacl", acl))
+	}
 }
 
 // settingsScript writes the statements that bring pg_settings, whose

@@ -179,6 +179,9 @@ func TestFunctions(t *testing.T) {
 		{"SELECT setting || ' ' || source FROM pg_catalog.pg_settings WHERE name = 'replisql.custom'", "x session"},
 		{"SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_connections'", "100"},
 		{"SELECT txid_current() < txid_current()", "1"},
+		// \l lists the templates initdb makes, with their ACLs.
+		{"SELECT group_concat(oid || ' ' || datname || ' ' || datistemplate || datallowconn || ' ' || coalesce(datacl, '-'), ';') FROM (SELECT * FROM pg_catalog.pg_database ORDER BY oid)",
+			"1 template1 11 {=c/postgres,postgres=CTc/postgres};4 template0 10 {=c/postgres,postgres=CTc/postgres};5 bench 01 -"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
