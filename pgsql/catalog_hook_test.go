@@ -31,6 +31,8 @@ func (fakeCatalog) CatalogFunction(name string, nargs int) (string, uint32, bool
 		return "test_" + name, OIDText, true
 	case "pg_array_contains", "pg_table_is_visible":
 		return "test_" + name, OIDBool, true
+	case "pg_partition_ancestors": // no partitions: the relation itself
+		return "test_pg_array_elem", OIDRegclass, true
 	}
 	return "", 0, false
 }
@@ -100,6 +102,8 @@ func TestCatalogHooks(t *testing.T) {
 		{"SELECT x FROM pg_class c, pg_catalog.unnest(c.relacl) x ORDER BY 1", "a\nb", "x:25"},
 		{"select o.n, c.relname from pg_catalog.pg_class as c cross join lateral (select 1 + 1) as o(n) where o.n is not null", "2|pg_class", "n:23,relname:19"},
 		{"SELECT relkind FROM pg_class WHERE relname OPERATOR(pg_catalog.~) '^(pg_class)$' COLLATE pg_catalog.default", "r", "relkind:18"},
+		// psql's \d trigger query: the ancestors of an outer query's relation.
+		{"SELECT c.relname, (SELECT a.depth FROM pg_catalog.pg_class AS u, pg_catalog.pg_partition_ancestors(c.oid) WITH ORDINALITY AS a(relid, depth) WHERE u.oid = a.relid ORDER BY a.depth LIMIT 1) AS d FROM pg_class c", "pg_class|1", "relname:19,d:20"},
 	}
 	for _, c := range cases {
 		res, err := d.runWith(d, c.q, nil, "pg_class", int64(1259))

@@ -972,11 +972,49 @@ func (t *translator) join(j *pg_query.JoinExpr, sc *scope) (string, []*rel, erro
 	return sql, rels, nil
 }
 
+// partitionAncestors translates psql's
+// pg_partition_ancestors(x) WITH ORDINALITY AS a(relid, depth) in FROM
+// (its \d trigger query): there are no partitions, so the ancestors are x
+// itself at depth 1, and the relation is one row whose columns are those
+// expressions (x may refer to the enclosing query). ok is false for any
+// other WITH ORDINALITY.
+func (t *translator) partitionAncestors(rf *pg_query.RangeFunction, sc *scope) (string, []*rel, bool, error) {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom || rf.Alias == nil {
+		return "", nil, false, nil
+	}
+	fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall()
+	if fc == nil || len(fc.Args) != 1 {
+		return "", nil, false, nil
+	}
+	if names := nameList(fc.Funcname); names[len(names)-1] != "pg_partition_ancestors" {
+		return "", nil, false, nil
+	}
+	fn, _, ok := t.catalogFn("pg_partition_ancestors", 1)
+	if !ok {
+		return "", nil, false, nil
+	}
+	cn := nameList(rf.Alias.Colnames)
+	if len(cn) != 2 {
+		return "", nil, false, nil
+	}
+	arg, err := t.expr(fc.Args[0], &scope{parent: sc.parent})
+	if err != nil {
+		return "", nil, true, err
+	}
+	name := rf.Alias.Aliasname
+	r := &rel{name: name, cols: []col{{name: cn[0], t: pgType{OIDRegclass, -1}}, {name: cn[1], t: tInt8}},
+		colExpr: map[string]string{cn[0]: fn + "(" + arg.sql + ")", cn[1]: "1"}}
+	return "(SELECT 1) AS " + quoteIdent(name), []*rel{r}, true, nil
+}
+
 func (t *translator) rangeFunction(rf *pg_query.RangeFunction, sc *scope) (string, []*rel, error) {
 	if rf.Lateral {
 		return "", nil, unsupported("LATERAL is not supported")
 	}
 	if rf.Ordinality {
+		if sql, rels, ok, err := t.partitionAncestors(rf, sc); ok || err != nil {
+			return sql, rels, err
+		}
 		return "", nil, unsupported("WITH ORDINALITY is not supported")
 	}
 	if len(rf.Functions) != 1 || rf.IsRowsfrom {
