@@ -48,7 +48,7 @@ const (
 // TestPsqlMeta runs psql's meta-commands (\l, \dt, \d, \di, \dn, \du, \df,
 // \d TABLE, \d+ TABLE) against a node holding testdata/psqlmeta/schema.sql
 // and compares psql's output, byte for byte, with what PostgreSQL 15
-// printed for the same schema (golden/NAME.out, recorded by record.sh).
+// printed for the same schema (golden/NAME.txt, recorded by record.sh).
 //
 // Nothing is normalised: none of these commands prints an OID or a size
 // (\dt+, \di+ and \l+ would), and the recording cluster is made to present
@@ -73,9 +73,9 @@ func TestPsqlMeta(t *testing.T) {
 	commands := readMetaCommands(t)
 	compared := map[string]bool{}
 	for _, c := range commands {
-		compared[c.name+".out"] = true
+		compared[c.name+".txt"] = true
 		t.Run(c.name, func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join(psqlMetaDir, "golden", c.name+".out"))
+			want, err := os.ReadFile(filepath.Join(psqlMetaDir, "golden", c.name+".txt"))
 			if err != nil {
 				t.Fatalf("golden of %s: %v (run testdata/psqlmeta/record.sh)", c.cmd, err)
 			}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# record.sh records golden/NAME.out for TestPsqlMeta (integration/psqlmeta_test.go)
+# record.sh records golden/NAME.txt for TestPsqlMeta (integration/psqlmeta_test.go)
 # from a real PostgreSQL 15 server:
 #
 #   bash integration/testdata/psqlmeta/record.sh        (from anywhere; PGBIN to override)
@@ -50,9 +50,9 @@ run() { env -i PATH="$PATH" LANG=C.UTF-8 PGTZ=UTC "$psql" -X -d "host=127.0.0.1 
 run -q -v ON_ERROR_STOP=1 -f "$here/schema.sql"
 
 mkdir -p "$here/golden"
-rm -f "$here"/golden/*.out
+rm -f "$here"/golden/*.txt
 grep -v '^#' "$here/commands.txt" | while IFS=$'\t' read -r name cmd; do
 	[ -n "$name" ] || continue
-	run -c "$cmd" >"$here/golden/$name.out" 2>&1 || true
+	run -c "$cmd" >"$here/golden/$name.txt" 2>&1 || true
 done
-echo "recorded $(ls "$here"/golden/*.out | wc -l) golden files with $("$PGBIN/postgres" --version)"
+echo "recorded $(ls "$here"/golden/*.txt | wc -l) golden files with $("$PGBIN/postgres" --version)"
