@@ -5,7 +5,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Packages whose concurrency the race detector checks in `make test`.
 RACE_PKGS := ./pgwire/... ./store/... ./session/... ./wal/...
 
-.PHONY: all build run test test-unit test-integration vet lint fmt bench bench-quick bench-commit bench-micro fuzz clean
+.PHONY: all build run cluster test test-unit test-integration vet lint fmt bench bench-quick bench-commit bench-micro fuzz clean
 
 all: build
 
@@ -15,6 +15,11 @@ build:
 # One node on 127.0.0.1:5433 with its data in ./data (Ctrl-C stops it).
 run: build
 	$(BIN) serve --data-dir data --listen 127.0.0.1:5433
+
+# A local three-node cluster on 127.0.0.1:5433 (leader), 5434 and 5435
+# (followers), data in ./data/n1..n3, logs prefixed by node (Ctrl-C stops it).
+cluster: build
+	$(BIN) cluster --nodes 3 --base-port 5433 --data-dir data
 
 vet:
 	$(GO) vet ./...

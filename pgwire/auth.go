@@ -38,6 +38,18 @@ type Authenticator struct {
 	Default AuthMethod
 }
 
+// MayReplicate reports whether user may open replication connections: a
+// role of the users file needs its "replication" attribute; a role that
+// is not in the file (let in by Default) is the bootstrap superuser, as
+// every role reports is_superuser. A nil Authenticator lets everyone in.
+func (a *Authenticator) MayReplicate(user string) bool {
+	if a == nil {
+		return true
+	}
+	u, ok := a.Users.Lookup(user)
+	return !ok || u.Replication
+}
+
 // Authenticate runs the authentication exchange for user (the
 // StartupMessage user) on be. It returns nil when the client proved who
 // it is; the caller then sends AuthenticationOk and flushes (an

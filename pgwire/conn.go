@@ -82,6 +82,7 @@ type conn struct {
 	busy       bool // in a call into the session: CancelRequest applies
 	idle       bool // waiting for the client between statements, or in startup
 	pending    []Param
+	notices    []*Notice
 }
 
 func newConn(ctx context.Context, s *Server, nc net.Conn) *conn {
@@ -439,13 +440,29 @@ func (c *conn) notify(name, value string) {
 	c.pending = append(c.pending, Param{Name: name, Value: value})
 }
 
-// sendReady sends the queued ParameterStatus messages and ReadyForQuery,
-// then flushes: the client waits for it.
+// notice queues a NoticeResponse for the next ReadyForQuery. It is
+// StartupInfo.Notice and may be called from any goroutine.
+func (c *conn) notice(n *Notice) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.notices) < maxQueuedNotices {
+		c.notices = append(c.notices, n)
+	}
+}
+
+// maxQueuedNotices bounds the notices queued between two ReadyForQuery.
+const maxQueuedNotices = 100
+
+// sendReady sends the queued notices, ParameterStatus messages and
+// ReadyForQuery, then flushes: the client waits for it.
 func (c *conn) sendReady() bool {
 	c.mu.Lock()
-	pending := c.pending
-	c.pending = nil
+	pending, notices := c.pending, c.notices
+	c.pending, c.notices = nil, nil
 	c.mu.Unlock()
+	for _, n := range notices {
+		c.wbuf, _ = noticeResponse(n).Encode(c.wbuf)
+	}
 	for _, p := range pending {
 		c.wbuf = appendParameterStatus(c.wbuf, p.Name, p.Value)
 	}

@@ -44,7 +44,7 @@ func (w *resultWriter) startCopyOut(format CopyFormat, columns int) (io.Writer, 
 }
 
 func (w *resultWriter) checkCopy(format CopyFormat, columns int) error {
-	if w.copyIn != nil || w.copyOut {
+	if w.copyIn != nil || w.copyOut || w.copyBoth {
 		return pgerr.New(pgerr.InternalError, "COPY started while another COPY is in progress")
 	}
 	if format != CopyText && format != CopyBinary {
@@ -64,6 +64,10 @@ func (w *resultWriter) endCopy() {
 		w.copyIn = nil
 	}
 	w.copyOut = false
+	w.copyBoth = false
+	if w.stream != nil {
+		w.endCopyBoth()
+	}
 }
 
 // copyInReader yields the payloads of the client's CopyData messages as

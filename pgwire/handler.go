@@ -29,9 +29,16 @@ type StartupInfo struct {
 	Params     map[string]string
 	RemoteAddr string
 	ProcessID  uint32
+	// Replication is true for a physical replication connection
+	// (startup parameter replication=true): it was opened by
+	// Config.ReplicationHandler.
+	Replication bool
 	// Notify sends a ParameterStatus to the client at the next message
 	// boundary (after a SET that changes a reported parameter).
 	Notify func(name, value string)
+	// Notice sends a NoticeResponse before the next ReadyForQuery (for
+	// notices that arise where no ResultWriter is at hand, e.g. at Sync).
+	Notice func(n *Notice)
 }
 
 // Session executes statements for one connection. Calls never overlap:
@@ -136,6 +143,11 @@ type ResultWriter interface {
 	// returns a writer; each Write becomes one CopyData. The session then
 	// calls Complete, which sends CopyDone before CommandComplete.
 	CopyOut(format CopyFormat, columns int) (io.Writer, error)
+	// CopyBoth switches to the CopyBoth exchange of streaming replication
+	// (simple protocol only): it sends CopyBothResponse and returns the
+	// stream. A session that ends the exchange normally sends Done and
+	// then calls Complete.
+	CopyBoth() (CopyStream, error)
 }
 
 // CopyFormat is COPY's overall format.

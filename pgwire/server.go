@@ -69,6 +69,10 @@ type Config struct {
 	Logger zerolog.Logger
 	// Handler opens a Session for each authenticated connection. Required.
 	Handler Handler
+	// ReplicationHandler opens the sessions of replication connections
+	// (startup parameter replication=true) of roles that may replicate;
+	// nil refuses them.
+	ReplicationHandler Handler
 }
 
 // serverVersionRE accepts "15.18" and "15.18 (Debian 15.18-0+deb12u1)":

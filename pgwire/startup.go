@@ -57,6 +57,10 @@ func (c *conn) startup() bool {
 		return c.fatal(pgerr.Fatal(pgerr.TooManyConnections, "sorry, too many clients already"))
 	}
 	user, db := params["user"], params["database"]
+	repl, err := replicationMode(params["replication"])
+	if err != nil {
+		return c.fatal(err)
+	}
 	if c.srv.cfg.TLSRequired && !c.isTLS() {
 		return c.fatal(pgerr.Fatal(pgerr.InvalidAuthorizationSpec,
 			"no pg_hba.conf entry for host %q, user %q, database %q, no encryption", c.remoteHost(), user, db))
@@ -65,21 +69,34 @@ func (c *conn) startup() bool {
 		return false
 	}
 	c.wbuf = binary.BigEndian.AppendUint32(append(c.wbuf, 'R', 0, 0, 0, 8), 0) // AuthenticationOk
-	if db != c.srv.cfg.Database {
+	handler := c.srv.cfg.Handler
+	if repl {
+		// A physical replication connection is to the cluster, not to a
+		// database: the database name is not checked (PostgreSQL's
+		// walsender ignores it too).
+		if !c.srv.cfg.Auth.MayReplicate(user) {
+			return c.fatal(pgerr.Fatal(pgerr.InsufficientPrivilege, "must be superuser or replication role to start walsender"))
+		}
+		if handler = c.srv.cfg.ReplicationHandler; handler == nil {
+			return c.fatal(pgerr.Fatal(pgerr.TooManyConnections, "number of requested standby connections exceeds max_wal_senders (currently 0)"))
+		}
+	} else if db != c.srv.cfg.Database {
 		return c.fatal(pgerr.Fatal(pgerr.InvalidCatalogName, "database %q does not exist", db))
 	}
 
 	c.srv.cancels.register(c)
 	c.info = StartupInfo{
-		User:       user,
-		Database:   db,
-		Params:     params,
-		RemoteAddr: c.remote,
-		ProcessID:  c.pid,
-		Notify:     c.notify,
+		User:        user,
+		Database:    db,
+		Params:      params,
+		RemoteAddr:  c.remote,
+		ProcessID:   c.pid,
+		Notify:      c.notify,
+		Notice:      c.notice,
+		Replication: repl,
 	}
 	c.log = c.log.With().Uint32("pid", c.pid).Str("user", user).Logger()
-	sess, err := c.srv.cfg.Handler.NewSession(c.baseCtx, c.info)
+	sess, err := handler.NewSession(c.baseCtx, c.info)
 	if err = sessionErr(err); err != nil {
 		return c.fatal(asFatal(err))
 	}
@@ -385,4 +402,19 @@ func (r byteReader) Read(p []byte) (int, error) {
 	}
 	p[0] = b
 	return 1, nil
+}
+
+// replicationMode reads the startup parameter "replication": true (and
+// PostgreSQL's other boolean spellings) asks for a physical replication
+// connection; "database" (logical replication) is not offered.
+func replicationMode(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "", "false", "off", "no", "0":
+		return false, nil
+	case "true", "on", "yes", "1":
+		return true, nil
+	case "database":
+		return false, pgerr.Fatal(pgerr.FeatureNotSupported, "logical replication is not supported")
+	}
+	return false, pgerr.Fatal(pgerr.InvalidParameterValue, "invalid value for parameter \"replication\": %q", v)
 }

@@ -148,6 +148,9 @@ func (s *Session) setTransaction(set *pgsql.SetStmt) error {
 		s.params.values["transaction_isolation"] = iso
 	}
 	if set.ReadOnly != nil {
+		if !*set.ReadOnly && s.inRecovery() {
+			return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot set transaction read-write mode during recovery")
+		}
 		if !*set.ReadOnly && s.tx.readOnly && s.tx.conn != nil {
 			return pgerr.New(pgerr.ActiveSQLTransaction, "transaction read-write mode must be set before any query")
 		}

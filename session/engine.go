@@ -9,6 +9,7 @@ import (
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/store"
+	"github.com/replisql/replisql/wal"
 )
 
 // Config is what sessions share.
@@ -24,7 +25,32 @@ type Config struct {
 	// Users are the role names pg_roles shows (the first owns every
 	// object); empty means "postgres".
 	Users  []string
-	Logger zerolog.Logger
+	// Replication is this node's place in the cluster; nil for a single
+	// node.
+	Replication Replication
+	Logger      zerolog.Logger
+}
+
+// Replication is what sessions need of the cluster (package replica
+// provides it).
+type Replication interface {
+	// InRecovery reports whether this node is a follower: it refuses
+	// writes (25006) and reports in_hot_standby.
+	InRecovery() bool
+	// Healthy is nil while the node may serve reads; a follower that
+	// stopped applying the leader's WAL says why.
+	Healthy() error
+	// WaitCommit waits, on the leader, until the standbys named by
+	// synchronous_standby_names confirm the commit ending at lsn as
+	// level (a synchronous_commit value) asks; it returns at once for
+	// the local levels.
+	WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames string) error
+	// ReceivedLSN and ReplayedLSN are a follower's positions (0 on the
+	// leader); LastReplayTime when the last applied transaction began
+	// on the leader.
+	ReceivedLSN() wal.LSN
+	ReplayedLSN() wal.LSN
+	LastReplayTime() time.Time
 }
 
 // Engine opens sessions over one store. It implements pgwire.Handler.

@@ -15,6 +15,9 @@ import (
 
 // plan translates st against the schema the session's transaction sees.
 func (s *Session) plan(ctx context.Context, st *pgsql.Statement, paramOIDs []uint32) (*pgsql.Plan, error) {
+	if err := s.healthy(); err != nil {
+		return nil, err
+	}
 	sc, err := s.eng.schema(ctx, s.tx.conn)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/replica"
 )
 
 // paramDef describes one configuration parameter the session knows.
@@ -57,7 +58,7 @@ func init() {
 	def(&paramDef{name: "lc_monetary", def: "C", desc: "Sets the locale for formatting monetary amounts."})
 	def(&paramDef{name: "lc_numeric", def: "C", desc: "Sets the locale for formatting numbers."})
 	def(&paramDef{name: "lc_time", def: "C", desc: "Sets the locale for formatting date and time values."})
-	def(&paramDef{name: "synchronous_standby_names", def: "", desc: "Number of synchronous standbys and list of names of potential synchronous ones."})
+	def(&paramDef{name: "synchronous_standby_names", def: "", normalize: normStandbyNames, desc: "Number of synchronous standbys and list of names of potential synchronous ones."})
 	def(&paramDef{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces."})
 	def(&paramDef{name: "maintenance_work_mem", def: "64MB", desc: "Sets the maximum memory to be used for maintenance operations."})
 	def(&paramDef{name: "jit", def: "off", normalize: normBool, desc: "Allow JIT compilation."})
@@ -403,6 +404,15 @@ func normDuration(v string) (string, error) {
 		return "", errBadValue
 	}
 	return strconv.FormatInt(int64(n*mult), 10), nil
+}
+
+// normStandbyNames checks a synchronous_standby_names value and keeps
+// it as written, as PostgreSQL does.
+func normStandbyNames(v string) (string, error) {
+	if _, err := replica.ParseStandbyNames(v); err != nil {
+		return "", errBadValue
+	}
+	return v, nil
 }
 
 func normSyncCommit(v string) (string, error) {

@@ -26,6 +26,10 @@ func (s *Session) begin(ctx context.Context, t *pgsql.TxnStmt, tag string, w pgw
 			s.tx.isolation = t.Isolation
 		}
 		if t.ReadOnly != nil {
+			if !*t.ReadOnly && s.inRecovery() {
+				s.tx.block = false
+				return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot set transaction read-write mode during recovery")
+			}
 			s.tx.readOnly = *t.ReadOnly
 		}
 	}
@@ -77,6 +81,7 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 		}
 	}
 	level := s.params.values["synchronous_commit"]
+	standbyNames := s.params.values["synchronous_standby_names"]
 	if s.tx.block || s.params.session != nil {
 		s.params.endTx()
 	}
@@ -86,7 +91,32 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 		// runs while this one waits for the fsync that covers it.
 		err = s.eng.store.WaitDurable(ctx, lsn)
 	}
+	if err == nil && lsn != 0 && s.eng.cfg.Replication != nil {
+		err = s.waitStandbys(ctx, lsn, level, standbyNames)
+	}
 	return err
+}
+
+// waitStandbys waits for the standbys that the commit's level asks for.
+// As in PostgreSQL, a cancelled wait does not undo the commit, which is
+// already durable here: the client gets a warning and COMMIT.
+func (s *Session) waitStandbys(ctx context.Context, lsn wal.LSN, level, names string) error {
+	if d := s.params.duration("statement_timeout"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	err := s.eng.cfg.Replication.WaitCommit(ctx, lsn, level, names)
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	const msg = "canceling wait for synchronous replication due to user request"
+	if s.info.Notice != nil {
+		s.info.Notice(&pgwire.Notice{Severity: "WARNING", Code: string(pgerr.Warning), Message: msg,
+			Detail: "The transaction has already committed locally, but might not have been replicated to the standby."})
+	}
+	s.log.Warn().Stringer("lsn", lsn).Str("level", level).Msg(msg)
+	return nil
 }
 
 // commit handles COMMIT/END: a failed block rolls back (tag ROLLBACK).
@@ -175,7 +205,7 @@ func (s *Session) logged(ctx context.Context, q string) error {
 // taking it for the transaction if it does not hold it yet.
 func (s *Session) writer(ctx context.Context, verb string) (*store.Conn, error) {
 	s.startTx()
-	if s.tx.readOnly {
+	if s.tx.readOnly || s.inRecovery() {
 		return nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute %s in a read-only transaction", verb)
 	}
 	if c := s.tx.conn; c != nil {
@@ -212,9 +242,28 @@ func (s *Session) writer(ctx context.Context, verb string) (*store.Conn, error) 
 	return c, nil
 }
 
+// healthy fails when this node is a follower that stopped applying the
+// leader's WAL: its data is stale and it serves no reads (invariant 4).
+func (s *Session) healthy() error {
+	if r := s.eng.cfg.Replication; r != nil {
+		if err := r.Healthy(); err != nil {
+			return pgerr.Wrap(err, pgerr.CannotConnectNow, "this follower stopped applying the leader's WAL and serves no reads: %v", err)
+		}
+	}
+	return nil
+}
+
+// inRecovery reports whether this node is a follower (read-only).
+func (s *Session) inRecovery() bool {
+	return s.eng.cfg.Replication != nil && s.eng.cfg.Replication.InRecovery()
+}
+
 // reader returns the connection a read runs on and whether the caller
 // must release it when done.
 func (s *Session) reader(ctx context.Context) (*store.Conn, bool, error) {
+	if err := s.healthy(); err != nil {
+		return nil, false, err
+	}
 	if c := s.tx.conn; c != nil {
 		return c, false, nil
 	}

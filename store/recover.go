@@ -63,11 +63,11 @@ func (s *Store) replay(ctx context.Context, from, end wal.LSN) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read WAL at %s: %w", from, err)
 	}
-	w, err := s.Writer(ctx)
+	w, err := s.takeWriter(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer s.Release(w)
+	defer s.giveBack(w)
 	n := 0
 	for r.Pos() < end {
 		rec, err := r.Next(ctx)
@@ -144,11 +144,11 @@ func isDDL(q string) bool {
 
 // readApplied reads SQLite's applied LSN (0 for a new database).
 func (s *Store) readApplied(ctx context.Context) (wal.LSN, error) {
-	w, err := s.Writer(ctx)
+	w, err := s.takeWriter(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer s.Release(w)
+	defer s.giveBack(w)
 	return readAppliedFrom(ctx, w.conn)
 }
 

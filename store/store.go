@@ -78,6 +78,11 @@ type Store struct {
 
 	stop context.CancelFunc
 	bg   errgroup.Group
+
+	// gate is held for reading by every connection handed out (from
+	// Writer or Reader to Release) and for writing by Restore, which
+	// replaces the database under them.
+	gate sync.RWMutex
 }
 
 // DBFile is the database's file name inside the data directory.
@@ -129,12 +134,27 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			s.Close()
 			return nil, fmt.Errorf("recover: %w", err)
 		}
-		bctx, cancel := context.WithCancel(context.Background())
-		s.stop = cancel
-		s.bg.Go(func() error { return s.flushLoop(bctx, opts.WALWriterDelay) })
+		s.startBackground()
 	}
 	s.log.Info().Str("path", s.path).Int("readers", opts.Readers).Stringer("applied_lsn", s.AppliedLSN()).Msg("database open")
 	return s, nil
+}
+
+// startBackground starts the WAL's background fsync.
+func (s *Store) startBackground() {
+	bctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.bg.Go(func() error { return s.flushLoop(bctx, s.opts.WALWriterDelay) })
+}
+
+// stopBackground stops what startBackground started.
+func (s *Store) stopBackground() error {
+	if s.stop == nil {
+		return nil
+	}
+	s.stop()
+	s.stop = nil
+	return s.bg.Wait()
 }
 
 // openSQLite opens the writer and the reader pool.
@@ -219,6 +239,17 @@ func (s *Store) Path() string { return s.path }
 // with Release. Waiting ends with 55P03 after opts.WriteWait, or with the
 // context's error.
 func (s *Store) Writer(ctx context.Context) (*Conn, error) {
+	s.gate.RLock()
+	c, err := s.takeWriter(ctx)
+	if err != nil {
+		s.gate.RUnlock()
+	}
+	return c, err
+}
+
+// takeWriter is Writer without the gate (for the store's own use while
+// it holds the gate).
+func (s *Store) takeWriter(ctx context.Context) (*Conn, error) {
 	select {
 	case c, ok := <-s.writer:
 		if !ok {
@@ -247,6 +278,15 @@ func (s *Store) Writer(ctx context.Context) (*Conn, error) {
 // Reader returns a reader connection. The caller MUST give it back with
 // Release.
 func (s *Store) Reader(ctx context.Context) (*Conn, error) {
+	s.gate.RLock()
+	c, err := s.takeReader(ctx)
+	if err != nil {
+		s.gate.RUnlock()
+	}
+	return c, err
+}
+
+func (s *Store) takeReader(ctx context.Context) (*Conn, error) {
 	select {
 	case c := <-s.readers:
 		return c, nil
@@ -285,6 +325,11 @@ func (s *Store) Reader(ctx context.Context) (*Conn, error) {
 // Release gives a connection back. A connection left inside a
 // transaction is rolled back first.
 func (s *Store) Release(c *Conn) {
+	s.giveBack(c)
+	s.gate.RUnlock()
+}
+
+func (s *Store) giveBack(c *Conn) {
 	if c.inTx {
 		if err := c.Rollback(context.Background()); err != nil {
 			s.log.Error().Err(err).Msg("rollback on release")
@@ -302,12 +347,7 @@ var errClosed = pgerr.Fatal(pgerr.AdminShutdown, "terminating connection due to 
 // Close stops background work, checkpoints and closes SQLite, and closes
 // the WAL (after a final fsync).
 func (s *Store) Close() error {
-	var errs []error
-	if s.stop != nil {
-		s.stop()
-		errs = append(errs, s.bg.Wait())
-	}
-	errs = append(errs, s.closeSQLite())
+	errs := []error{s.stopBackground(), s.closeSQLite()}
 	if s.wal != nil {
 		if end := s.wal.EndLSN(); end > s.wal.FlushedLSN() {
 			errs = append(errs, s.wal.Sync(context.Background(), end))

@@ -47,6 +47,7 @@ const usage = `usage: replisql <command> [flags]
 
 commands:
   serve      run a node (replisql serve -h for flags)
+  cluster    run a local cluster of nodes in the foreground, logs prefixed by node
   user add   add or replace a user in a users file
   wal dump   print a node's WAL records and their statements
   wal replay apply a node's whole WAL to a new database file
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:])
+	case "cluster":
+		return clusterCommand(ctx, args[1:])
 	case "user":
 		return userCommand(args[1:])
 	case "wal":

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/replisql/replisql/pgwire"
+	"github.com/replisql/replisql/replica"
 	"github.com/replisql/replisql/session"
 	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
@@ -42,6 +43,13 @@ type serveConfig struct {
 	logLevel        string
 	logFormat       string
 	pprof           string
+
+	name         string
+	peers        string
+	leader       string
+	standbyNames string
+	replUser     string
+	replPassword string
 }
 
 func serveFlags(c *serveConfig) *flag.FlagSet {
@@ -66,13 +74,32 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), json, text")
 	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060)")
+	fs.StringVar(&c.name, "name", "", "this node's name in --peers (also its application_name when it follows)")
+	fs.StringVar(&c.peers, "peers", "", "the cluster's nodes: name=host:port,... (empty: a single node)")
+	fs.StringVar(&c.leader, "leader", "", "the name of the initial leader in --peers")
+	fs.StringVar(&c.standbyNames, "synchronous-standby-names", "", "default synchronous_standby_names: '', 'FIRST n (a, b)', 'ANY n (a, b | *)' (sessions may SET it)")
+	fs.StringVar(&c.replUser, "replication-user", "postgres", "role a follower connects to the leader as")
+	fs.StringVar(&c.replPassword, "replication-password", "", "password of --replication-user (prefer REPLISQL_REPLICATION_PASSWORD)")
 	return fs
 }
 
 func serve(ctx context.Context, args []string) error {
 	var c serveConfig
-	if err := parseFlags(serveFlags(&c), args); err != nil {
+	fs := serveFlags(&c)
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	listenSet := false
+	fs.Visit(func(f *flag.Flag) { listenSet = listenSet || f.Name == "listen" })
+	if _, ok := os.LookupEnv(envName("listen")); ok {
+		listenSet = true
+	}
+	nodeRole, err := clusterRole(&c, listenSet)
+	if err != nil {
+		return err
+	}
+	if _, err := replica.ParseStandbyNames(c.standbyNames); err != nil {
+		return usageError{fmt.Sprintf("bad --synchronous-standby-names %q: %v", c.standbyNames, err)}
 	}
 	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
 	if err != nil {
@@ -124,11 +151,32 @@ func serve(ctx context.Context, args []string) error {
 			log.Error().Err(err).Msg("close database")
 		}
 	}()
+	sysID, err := systemID(c.dataDir)
+	if err != nil {
+		return err
+	}
+	defaults := map[string]string{"synchronous_commit": c.syncCommit, "synchronous_standby_names": c.standbyNames}
+	var node *replica.Node
+	var follower *replica.Follower
+	if nodeRole.leader {
+		leader := replica.NewLeader(st, sysID, log)
+		wire.ReplicationHandler = leader
+		node = replica.LeaderNode(leader)
+	} else {
+		follower = replica.NewFollower(st, replica.FollowerConfig{
+			Name: nodeRole.name, Leader: nodeRole.leaderAddr,
+			User: c.replUser, Password: c.replPassword, Logger: log,
+		})
+		node = replica.FollowerNode(follower)
+		defaults["in_hot_standby"] = "on"
+		defaults["default_transaction_read_only"] = "on"
+	}
 	wire.Handler = session.NewEngine(session.Config{
 		ServerVersion: pgVersion,
 		Database:      c.database,
-		Defaults:      map[string]string{"synchronous_commit": c.syncCommit},
+		Defaults:      defaults,
 		Users:         roleNames(auth.Users),
+		Replication:   node,
 		Logger:        log,
 	}, st)
 	srv, err := pgwire.NewServer(wire)
@@ -145,7 +193,22 @@ func serve(ctx context.Context, args []string) error {
 	if c.snapshotEvery > 0 {
 		go snapshotLoop(ctx, st, c.snapshotEvery, log)
 	}
-	log.Info().Str("listen", ln.Addr().String()).Str("data_dir", c.dataDir).Str("database", c.database).
+	followed := make(chan struct{})
+	fctx, stopFollowing := context.WithCancel(ctx)
+	if follower != nil {
+		go func() {
+			defer close(followed)
+			follower.Run(fctx)
+		}()
+	} else {
+		close(followed)
+	}
+	defer func() { stopFollowing(); <-followed }() // before the store closes
+	roleName := "leader"
+	if !nodeRole.leader {
+		roleName = "follower of " + nodeRole.leaderAddr
+	}
+	log.Info().Str("name", nodeRole.name).Str("role", roleName).Str("listen", ln.Addr().String()).Str("data_dir", c.dataDir).Str("database", c.database).
 		Str("auth", string(auth.Default)).Bool("tls", wire.TLS != nil).Str("version", version).Msg("ready to accept connections")
 
 	served := make(chan error, 1)

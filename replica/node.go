@@ -1,0 +1,74 @@
+package replica
+
+import (
+	"context"
+	"time"
+
+	"github.com/replisql/replisql/wal"
+)
+
+// Node is a node's replication role as its sessions see it: the leader,
+// which makes commits wait for standbys, or a follower, which is read-only.
+type Node struct {
+	leader   *Leader
+	follower *Follower
+}
+
+// LeaderNode is the role of the leader l.
+func LeaderNode(l *Leader) *Node { return &Node{leader: l} }
+
+// FollowerNode is the role of the follower f.
+func FollowerNode(f *Follower) *Node { return &Node{follower: f} }
+
+// Leader is the node's leader service, nil on a follower.
+func (n *Node) Leader() *Leader { return n.leader }
+
+// InRecovery reports whether the node is a follower.
+func (n *Node) InRecovery() bool { return n.follower != nil }
+
+// Healthy is nil unless the node is a follower that stopped applying.
+func (n *Node) Healthy() error {
+	if n.follower == nil {
+		return nil
+	}
+	return n.follower.Healthy()
+}
+
+// WaitCommit waits for the standbys a commit's level asks for (leader
+// only; a follower commits nothing).
+func (n *Node) WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames string) error {
+	if n.leader == nil {
+		return nil
+	}
+	l, ok := ParseLevel(level)
+	if !ok {
+		l = LevelOn
+	}
+	return n.leader.WaitCommit(ctx, lsn, l, standbyNames)
+}
+
+// ReceivedLSN is how far a follower received and flushed the WAL (0 on
+// the leader).
+func (n *Node) ReceivedLSN() wal.LSN {
+	if n.follower == nil {
+		return 0
+	}
+	return n.follower.ReceivedLSN()
+}
+
+// ReplayedLSN is how far a follower applied the WAL (0 on the leader).
+func (n *Node) ReplayedLSN() wal.LSN {
+	if n.follower == nil {
+		return 0
+	}
+	return n.follower.st.AppliedLSN()
+}
+
+// LastReplayTime is when the last transaction a follower applied began
+// on the leader (zero on the leader).
+func (n *Node) LastReplayTime() time.Time {
+	if n.follower == nil {
+		return time.Time{}
+	}
+	return n.follower.LastReplayTime()
+}
