@@ -184,6 +184,9 @@ type Table struct {
 	// indexes (sqlite_schema.sql of type 'index', non-NULL), recreated
 	// after a rebuild.
 	Indexes []string
+	// Triggers are the table's SQLite triggers (sqlite_schema rows of
+	// type 'trigger'); see trigger.go.
+	Triggers []TableTrigger
 }
 
 // TableColumn describes one column. Type is the PostgreSQL type as

@@ -802,6 +802,9 @@ func (t *translator) rebuild(tb *Table, what string, cols []TableColumn, checks 
 	if tb.SQL == "" {
 		return nil, unsupported("ALTER TABLE %s needs the table's definition, which is not available", what)
 	}
+	if len(tb.Triggers) > 0 {
+		return nil, unsupported("ALTER TABLE %s on a table with triggers is not supported", what)
+	}
 	low := strings.ToLower(tb.SQL)
 	for _, kw := range []string{"check", "references", "unique", "constraint", "generated", "collate", "without rowid"} {
 		if strings.Contains(low, kw) {

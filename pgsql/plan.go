@@ -137,7 +137,11 @@ type translator struct {
 
 	seqUses []*seqUse // nextval() call sites per sequence
 	seqPre  []string  // statements setval() runs first
-	gsN     int       // counter for generated names
+	// trigPre pins the session values that triggers read (trigger.go);
+	// inTrigger is set while translating a trigger function's statement.
+	trigPre   string
+	inTrigger bool
+	gsN       int // counter for generated names
 	// charLoc is the character offset of the statement in its query.
 	charLoc int
 }
@@ -229,6 +233,9 @@ func (t *translator) finish(sqls []string, cols []Column) (*Plan, error) {
 		sqls = append(append([]string{}, t.seqPre...), sqls...)
 	}
 	sqls = t.seqStatements(sqls)
+	if t.trigPre != "" {
+		sqls = append([]string{t.trigPre}, sqls...)
+	}
 	n := len(t.params)
 	for i, s := range sqls {
 		if strings.Contains(s, extraMarker) {
@@ -249,6 +256,9 @@ func (t *translator) finish(sqls []string, cols []Column) (*Plan, error) {
 }
 
 func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
+	if err := t.triggerPlan(n); err != nil {
+		return nil, err
+	}
 	switch x := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
 		if into := x.SelectStmt.IntoClause; into != nil {
@@ -273,7 +283,14 @@ func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
 	case *pg_query.Node_CreateStmt:
 		return t.createTable(x.CreateStmt)
 	case *pg_query.Node_DropStmt:
+		if rt := x.DropStmt.RemoveType; rt == pg_query.ObjectType_OBJECT_TRIGGER || rt == pg_query.ObjectType_OBJECT_FUNCTION {
+			return t.dropTriggerOrFunction(x.DropStmt)
+		}
 		return t.dropStmt(x.DropStmt)
+	case *pg_query.Node_CreateFunctionStmt:
+		return t.createFunction(x.CreateFunctionStmt)
+	case *pg_query.Node_CreateTrigStmt:
+		return t.createTrigger(x.CreateTrigStmt)
 	case *pg_query.Node_TruncateStmt:
 		return t.truncateStmt(x.TruncateStmt)
 	case *pg_query.Node_IndexStmt:
