@@ -47,9 +47,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -88,6 +90,7 @@ const (
 	kindVoid
 	kindArray
 	kindTextOnly // timetz, record: no binary codec
+	kindLSN      // pg_lsn: text "X/X", binary uint64
 )
 
 func kindOf(oid uint32) kind {
@@ -135,6 +138,8 @@ func kindOf(oid uint32) kind {
 		return kindVoid
 	case OIDTimetz, OIDRecord:
 		return kindTextOnly
+	case OIDPgLSN:
+		return kindLSN
 	}
 	if ArrayElemOID(oid) != 0 {
 		return kindArray
@@ -784,8 +789,28 @@ func appendBinary(buf []byte, oid uint32, k kind, v any) ([]byte, error) {
 		return buf, nil
 	case kindArray:
 		return appendArrayBinary(buf, oid, v)
+	case kindLSN:
+		if s, ok := v.(string); ok {
+			if n, ok := parseLSN(s); ok {
+				return binary.BigEndian.AppendUint64(buf, n), nil
+			}
+		}
 	}
 	return buf, errMismatch(oid, v)
+}
+
+// parseLSN reads a pg_lsn in its text form, "16B3748/0".
+func parseLSN(s string) (uint64, bool) {
+	hi, lo, ok := strings.Cut(s, "/")
+	if !ok || hi == "" || lo == "" || len(hi) > 8 || len(lo) > 8 {
+		return 0, false
+	}
+	h, err1 := strconv.ParseUint(hi, 16, 32)
+	l, err2 := strconv.ParseUint(lo, 16, 32)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return h<<32 | l, true
 }
 
 // toInt64 converts v to an integer if it is one exactly.
@@ -863,6 +888,11 @@ func checkText(b []byte) error {
 
 func decodeText(oid uint32, k kind, b []byte) (any, error) {
 	switch k {
+	case kindLSN:
+		if _, ok := parseLSN(string(b)); !ok {
+			return nil, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input syntax for type pg_lsn: \"%s\"", b)
+		}
+		return string(b), nil
 	case kindText, kindTextOnly:
 		if err := checkText(b); err != nil {
 			return nil, err
@@ -1253,6 +1283,12 @@ func decodeBinary(oid uint32, k kind, b []byte) (any, error) {
 			return nil, errBinary(oid)
 		}
 		return int64(binary.BigEndian.Uint32(b)), nil
+	case kindLSN:
+		if len(b) != 8 {
+			return nil, errBinary(oid)
+		}
+		n := binary.BigEndian.Uint64(b)
+		return fmt.Sprintf("%X/%X", n>>32, uint32(n)), nil
 	case kindText, kindJSON, kindTextOnly:
 		if oid == OIDUnspecified || (oid != OIDUnknown && TypeName(oid) == "") {
 			return append([]byte{}, b...), nil

@@ -41,6 +41,7 @@ const (
 	OIDRecord       uint32 = 2249
 	OIDVoid         uint32 = 2278
 	OIDUUID         uint32 = 2950
+	OIDPgLSN        uint32 = 3220
 	OIDJSONB        uint32 = 3802
 	OIDRegnamespace uint32 = 4089
 	OIDRegrole      uint32 = 4096

@@ -3,6 +3,7 @@ package replica
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -226,6 +227,7 @@ func (l *Leader) Standbys(names string) []StandbyStatus {
 			sync[s.name] = true
 		}
 	}
+	slices.SortFunc(out, func(a, b StandbyStatus) int { return int(a.PID) - int(b.PID) })
 	for i := range out {
 		out[i].SyncPriority = n.priority(out[i].Name)
 		switch {

@@ -72,3 +72,12 @@ func (n *Node) LastReplayTime() time.Time {
 	}
 	return n.follower.LastReplayTime()
 }
+
+// Standbys reports the leader's standbys (pg_stat_replication); none on a
+// follower.
+func (n *Node) Standbys(names string) []StandbyStatus {
+	if n.leader == nil {
+		return nil
+	}
+	return n.leader.Standbys(names)
+}

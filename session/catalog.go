@@ -117,6 +117,10 @@ var (
 )
 
 func (v *schemaView) CatalogRelation(schema, name string) (string, []pgsql.Column, bool) {
+	if name == "pg_stat_replication" && (schema == "" || schema == "pg_catalog") {
+		sql, cols := pgStatReplication()
+		return sql, cols, true
+	}
 	r, ok := catalog.Lookup(schema, name)
 	if !ok {
 		return "", nil, false
@@ -129,6 +133,9 @@ func (v *schemaView) CatalogRelation(schema, name string) (string, []pgsql.Colum
 }
 
 func (v *schemaView) CatalogFunction(name string, nargs int) (string, uint32, bool) {
+	if f, ok := monitorFunctions[name]; ok && f.nargs == nargs {
+		return f.sqlite, f.result, true
+	}
 	f, ok := catalog.LookupFunction(name)
 	if !ok || nargs < f.MinArgs || nargs > f.MaxArgs {
 		return "", 0, false

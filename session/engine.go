@@ -24,7 +24,7 @@ type Config struct {
 	Defaults map[string]string
 	// Users are the role names pg_roles shows (the first owns every
 	// object); empty means "postgres".
-	Users  []string
+	Users []string
 	// Replication is this node's place in the cluster; nil for a single
 	// node.
 	Replication Replication
@@ -73,6 +73,8 @@ func NewEngine(cfg Config, st *store.Store) *Engine {
 	if cfg.Database == "" {
 		cfg.Database = "postgres"
 	}
+	registerMonitorFunctions()
+	monitorNode.Store(&nodeState{repl: cfg.Replication, store: st, standbyNames: cfg.Defaults["synchronous_standby_names"]})
 	return &Engine{cfg: cfg, store: st, log: cfg.Logger, start: time.Now()}
 }
 

@@ -1,0 +1,267 @@
+package session
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"modernc.org/sqlite"
+
+	"github.com/replisql/replisql/pgsql"
+	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/replica"
+	"github.com/replisql/replisql/store"
+	"github.com/replisql/replisql/wal"
+)
+
+// Replication monitoring, the PostgreSQL way: pg_is_in_recovery(),
+// pg_current_wal_lsn(), pg_last_wal_receive_lsn(),
+// pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp(),
+// pg_wal_lsn_diff() and the view pg_stat_replication.
+//
+// They read the node's state, which SQLite reaches through functions
+// registered process-wide (the driver has no other way): a process serves
+// one node, whose engine is the last one made (monitorNode).
+
+// nodeState is what the monitoring functions read.
+type nodeState struct {
+	repl         Replication
+	store        *store.Store
+	standbyNames string // the cluster's synchronous_standby_names
+}
+
+var monitorNode atomic.Pointer[nodeState]
+
+// monitorFunctions maps the PostgreSQL functions to the SQLite functions
+// that implement them, with their argument count and result type.
+var monitorFunctions = map[string]struct {
+	sqlite string
+	nargs  int
+	result uint32
+}{
+	"pg_is_in_recovery":             {"replisql_is_in_recovery", 0, oidBool},
+	"pg_current_wal_lsn":            {"replisql_current_wal_lsn", 0, oidPgLSN},
+	"pg_current_wal_flush_lsn":      {"replisql_current_wal_flush_lsn", 0, oidPgLSN},
+	"pg_current_wal_insert_lsn":     {"replisql_current_wal_lsn", 0, oidPgLSN},
+	"pg_last_wal_receive_lsn":       {"replisql_last_wal_receive_lsn", 0, oidPgLSN},
+	"pg_last_wal_replay_lsn":        {"replisql_last_wal_replay_lsn", 0, oidPgLSN},
+	"pg_last_xact_replay_timestamp": {"replisql_last_xact_replay_timestamp", 0, oidTimestamptz},
+	"pg_wal_lsn_diff":               {"replisql_wal_lsn_diff", 2, oidNumeric},
+}
+
+const (
+	oidBool        = 16
+	oidInt4        = 23
+	oidText        = 25
+	oidNumeric     = 1700
+	oidTimestamptz = 1184
+	oidInterval    = 1186
+	oidPgLSN       = 3220
+)
+
+var registerMonitor sync.Once
+
+func registerMonitorFunctions() {
+	registerMonitor.Do(func() {
+		reg := func(name string, n int32, fn func(st *nodeState, a []driver.Value) (driver.Value, error)) {
+			err := sqlite.RegisterScalarFunction(name, n, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+				st := monitorNode.Load()
+				if st == nil {
+					st = &nodeState{}
+				}
+				return fn(st, a)
+			})
+			if err != nil {
+				panic(fmt.Sprintf("session: register %s: %v", name, err))
+			}
+		}
+		reg("replisql_is_in_recovery", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			return st.repl != nil && st.repl.InRecovery(), nil
+		})
+		reg("replisql_current_wal_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			return st.walLSN(false)
+		})
+		reg("replisql_current_wal_flush_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			return st.walLSN(true)
+		})
+		reg("replisql_last_wal_receive_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			if st.repl == nil || !st.repl.InRecovery() {
+				return nil, nil
+			}
+			return st.repl.ReceivedLSN().String(), nil
+		})
+		reg("replisql_last_wal_replay_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			if st.repl == nil || !st.repl.InRecovery() {
+				return nil, nil
+			}
+			return st.repl.ReplayedLSN().String(), nil
+		})
+		reg("replisql_last_xact_replay_timestamp", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			if st.repl == nil || !st.repl.InRecovery() {
+				return nil, nil
+			}
+			t := st.repl.LastReplayTime()
+			if t.IsZero() {
+				return nil, nil
+			}
+			return formatTimestampTZ(t), nil
+		})
+		reg("replisql_wal_lsn_diff", 2, func(_ *nodeState, a []driver.Value) (driver.Value, error) {
+			x, err := lsnArg(a[0])
+			if err != nil || a[0] == nil || a[1] == nil {
+				return nil, err
+			}
+			y, err := lsnArg(a[1])
+			if err != nil {
+				return nil, err
+			}
+			return int64(x) - int64(y), nil
+		})
+		reg("replisql_standbys", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			return st.standbysJSON()
+		})
+	})
+}
+
+func lsnArg(v driver.Value) (wal.LSN, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case string:
+		if l, err := wal.ParseLSN(x); err == nil {
+			return l, nil
+		}
+	case []byte:
+		if l, err := wal.ParseLSN(string(x)); err == nil {
+			return l, nil
+		}
+	}
+	return 0, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input syntax for type pg_lsn: \"%v\"", v)
+}
+
+func (st *nodeState) walLSN(flushed bool) (driver.Value, error) {
+	if st.repl != nil && st.repl.InRecovery() {
+		return nil, &pgerr.Error{Code: pgerr.ObjectNotInPrerequisiteState, Message: "recovery is in progress",
+			Hint: "WAL control functions cannot be executed during recovery."}
+	}
+	if st.store == nil || st.store.WAL() == nil {
+		return wal.LSN(0).String(), nil
+	}
+	if flushed {
+		return st.store.WAL().FlushedLSN().String(), nil
+	}
+	return st.store.WAL().EndLSN().String(), nil
+}
+
+// standbyRow is one row of pg_stat_replication as replisql_standbys()
+// hands it to SQLite (JSON, read back with json_each).
+type standbyRow struct {
+	PID          int64   `json:"pid"`
+	Name         string  `json:"application_name"`
+	ClientAddr   string  `json:"client_addr"`
+	ClientPort   int64   `json:"client_port"`
+	BackendStart string  `json:"backend_start"`
+	State        string  `json:"state"`
+	Sent         string  `json:"sent_lsn"`
+	Write        string  `json:"write_lsn"`
+	Flush        string  `json:"flush_lsn"`
+	Replay       string  `json:"replay_lsn"`
+	WriteLag     *string `json:"write_lag"`
+	FlushLag     *string `json:"flush_lag"`
+	ReplayLag    *string `json:"replay_lag"`
+	SyncPriority int64   `json:"sync_priority"`
+	SyncState    string  `json:"sync_state"`
+	ReplyTime    *string `json:"reply_time"`
+}
+
+// standbyLister is implemented by a leader's replication role.
+type standbyLister interface {
+	Standbys(names string) []replica.StandbyStatus
+}
+
+func (st *nodeState) standbysJSON() (driver.Value, error) {
+	rows := []standbyRow{}
+	if l, ok := st.repl.(standbyLister); ok {
+		for _, s := range l.Standbys(st.standbyNames) {
+			r := standbyRow{
+				PID: int64(s.PID), Name: s.Name, BackendStart: formatTimestampTZ(s.BackendStart),
+				State: s.State, Sent: s.Sent.String(), Write: s.Write.String(), Flush: s.Flush.String(),
+				Replay: s.Replay.String(), SyncPriority: int64(s.SyncPriority), SyncState: s.SyncState,
+				WriteLag: lagText(s.WriteLag), FlushLag: lagText(s.FlushLag), ReplayLag: lagText(s.ReplayLag),
+			}
+			r.ClientAddr, r.ClientPort = splitAddr(s.ClientAddr)
+			if !s.ReplyTime.IsZero() {
+				t := formatTimestampTZ(s.ReplyTime)
+				r.ReplyTime = &t
+			}
+			rows = append(rows, r)
+		}
+	}
+	b, err := json.Marshal(rows)
+	return string(b), err
+}
+
+func lagText(d time.Duration) *string {
+	if d <= 0 {
+		return nil
+	}
+	us := d.Microseconds()
+	s := fmt.Sprintf("%02d:%02d:%02d.%06d", us/3600e6, us/60e6%60, us/1e6%60, us%1e6)
+	return &s
+}
+
+func splitAddr(addr string) (string, int64) {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == ':' {
+			var port int64
+			fmt.Sscan(addr[i+1:], &port)
+			host := addr[:i]
+			if len(host) > 1 && host[0] == '[' {
+				host = host[1 : len(host)-1]
+			}
+			return host, port
+		}
+	}
+	return addr, 0
+}
+
+// pgStatReplication is the view's SQL and columns (PostgreSQL 15's,
+// without usesysid, usename, client_hostname and backend_xmin, which are
+// NULL here; client_addr is text).
+var pgStatReplicationCols = []struct {
+	name string
+	oid  uint32
+}{
+	{"pid", oidInt4}, {"usesysid", 26}, {"usename", 19}, {"application_name", oidText},
+	{"client_addr", oidText}, {"client_hostname", oidText}, {"client_port", oidInt4},
+	{"backend_start", oidTimestamptz}, {"backend_xmin", 28}, {"state", oidText},
+	{"sent_lsn", oidPgLSN}, {"write_lsn", oidPgLSN}, {"flush_lsn", oidPgLSN}, {"replay_lsn", oidPgLSN},
+	{"write_lag", oidInterval}, {"flush_lag", oidInterval}, {"replay_lag", oidInterval},
+	{"sync_priority", oidInt4}, {"sync_state", oidText}, {"reply_time", oidTimestamptz},
+}
+
+func pgStatReplication() (string, []pgsql.Column) {
+	sql := "(SELECT "
+	cols := make([]pgsql.Column, len(pgStatReplicationCols))
+	for i, c := range pgStatReplicationCols {
+		if i > 0 {
+			sql += ", "
+		}
+		switch c.name {
+		case "usesysid":
+			sql += "10 AS usesysid"
+		case "usename":
+			sql += "'postgres' AS usename"
+		case "client_hostname", "backend_xmin":
+			sql += "NULL AS " + c.name
+		default:
+			sql += fmt.Sprintf("json_extract(value, '$.%s') AS %s", c.name, c.name)
+		}
+		cols[i] = pgsql.Column{Name: c.name, TypeOID: c.oid, TypeMod: -1, AttNum: int16(i + 1)}
+	}
+	sql += " FROM json_each(replisql_standbys()))"
+	return sql, cols
+}
