@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"sync"
 
@@ -13,11 +14,23 @@ import (
 // needs. Views are immutable and shared by every session while the schema
 // does not change.
 type schemaView struct {
-	version uint64
-	tables  map[string]*pgsql.Table
+	version   uint64
+	tables    map[string]*pgsql.Table
+	functions map[string]string // trigger functions: name → CREATE FUNCTION
+	trigTabs  []string          // tables that have triggers
 }
 
-var _ pgsql.Schema = (*schemaView)(nil)
+var (
+	_ pgsql.Schema    = (*schemaView)(nil)
+	_ pgsql.Functions = (*schemaView)(nil)
+)
+
+func (v *schemaView) Function(name string) (string, bool) {
+	src, ok := v.functions[name]
+	return src, ok
+}
+
+func (v *schemaView) TriggerTables() []string { return v.trigTabs }
 
 func (v *schemaView) Version() uint64 { return v.version }
 
@@ -30,9 +43,15 @@ func (v *schemaView) Table(name string) (*pgsql.Table, bool) {
 }
 
 func newSchemaView(sc *store.Schema) *schemaView {
-	v := &schemaView{version: sc.Version, tables: make(map[string]*pgsql.Table, len(sc.Tables))}
+	v := &schemaView{version: sc.Version, tables: make(map[string]*pgsql.Table, len(sc.Tables)), functions: sc.Functions}
 	for name, t := range sc.Tables {
 		pt := &pgsql.Table{Name: t.Name, OID: t.OID, SQL: t.SQL, Columns: make([]pgsql.TableColumn, 0, len(t.Columns))}
+		for _, tr := range t.Triggers {
+			pt.Triggers = append(pt.Triggers, pgsql.TableTrigger{Name: tr.Name, SQL: tr.SQL})
+		}
+		if len(t.Triggers) > 0 {
+			v.trigTabs = append(v.trigTabs, t.Name)
+		}
 		for _, ix := range t.Indexes {
 			if ix.SQL != "" {
 				pt.Indexes = append(pt.Indexes, ix.SQL)
@@ -60,6 +79,7 @@ func newSchemaView(sc *store.Schema) *schemaView {
 		}
 		v.tables[name] = pt
 	}
+	sort.Strings(v.trigTabs)
 	return v
 }
 

@@ -11,15 +11,25 @@ import (
 type Schema struct {
 	Version uint64
 	Tables  map[string]*Table // by name
+	// Functions are the stored trigger functions (the SQL layer's table
+	// __replisql_functions): name → CREATE FUNCTION statement.
+	Functions map[string]string
 }
 
 // Table is one table as SQLite knows it.
 type Table struct {
-	Name    string
-	OID     uint32 // stable while the table exists: derived from its rowid in sqlite_schema
-	SQL     string // the CREATE TABLE statement as SQLite stores it
-	Columns []Column
-	Indexes []Index
+	Name     string
+	OID      uint32 // stable while the table exists: derived from its rowid in sqlite_schema
+	SQL      string // the CREATE TABLE statement as SQLite stores it
+	Columns  []Column
+	Indexes  []Index
+	Triggers []Trigger // in creation order
+}
+
+// Trigger is one SQLite trigger of a table.
+type Trigger struct {
+	Name string
+	SQL  string
 }
 
 // Column is one column. Type is the declared type, which for tables
@@ -115,7 +125,50 @@ func loadSchema(ctx context.Context, c *Conn, version uint64) (*Schema, error) {
 		}
 		sc.Tables[t.Name] = t
 	}
+	if err := loadTriggers(ctx, c, sc); err != nil {
+		return nil, fmt.Errorf("load triggers: %w", err)
+	}
 	return sc, nil
+}
+
+// loadTriggers adds the tables' triggers and the stored trigger functions.
+func loadTriggers(ctx context.Context, c *Conn, sc *Schema) error {
+	rows, err := c.conn.QueryContext(ctx, `SELECT name, tbl_name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'trigger' ORDER BY rowid`)
+	if err != nil {
+		return MapError(err)
+	}
+	for rows.Next() {
+		var tr Trigger
+		var tbl string
+		if err := rows.Scan(&tr.Name, &tbl, &tr.SQL); err != nil {
+			rows.Close()
+			return MapError(err)
+		}
+		if t, ok := sc.Tables[tbl]; ok {
+			t.Triggers = append(t.Triggers, tr)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return MapError(err)
+	}
+	if _, ok := sc.Tables["__replisql_functions"]; !ok {
+		return nil
+	}
+	rows, err = c.conn.QueryContext(ctx, `SELECT "name", "src" FROM "__replisql_functions"`)
+	if err != nil {
+		return MapError(err)
+	}
+	defer rows.Close()
+	sc.Functions = map[string]string{}
+	for rows.Next() {
+		var name, src string
+		if err := rows.Scan(&name, &src); err != nil {
+			return MapError(err)
+		}
+		sc.Functions[name] = src
+	}
+	return MapError(rows.Err())
 }
 
 func loadColumns(ctx context.Context, c *Conn, t *Table) error {
