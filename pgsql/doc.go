@@ -55,6 +55,18 @@
 // the sequence <table>_<column>_seq and the stored default
 // pg_nextval('…'), filled in by INSERT and COPY plans.
 //
+// # Triggers
+//
+// PL/pgSQL trigger functions are rows of __replisql_functions (their
+// CREATE FUNCTION text); CREATE TRIGGER compiles a table's row triggers
+// into SQLite triggers that carry their PostgreSQL definition in a
+// comment, so sqlite_schema records which exist. NEW.col := … in BEFORE
+// triggers becomes an AFTER "fixup" UPDATE by rowid; now() and the other
+// session values in trigger bodies read __replisql_trigger_ctx, which
+// the DML plan first sets from its bound values, so the WAL pins them
+// and SQLite firing the triggers again on replay gives the same rows.
+// Details and limits in trigger.go.
+//
 // # Hooks for the system catalogs
 //
 // References to pg_catalog.* and information_schema.* (and unqualified
@@ -73,5 +85,10 @@
 // than constants; time/timetz; age and numeric to_char; SIMILAR TO; MERGE; LISTEN and
 // NOTIFY; EXPLAIN; PREPARE/EXECUTE statements; table inheritance and
 // partitioning; ALTER COLUMN TYPE; rebuilding tables that have CHECK,
-// REFERENCES or UNIQUE clauses; random() over joins or groups.
+// REFERENCES or UNIQUE clauses or triggers; random() over joins or groups;
+// functions other than PL/pgSQL trigger functions; statement-level,
+// TRUNCATE and INSTEAD OF triggers; PL/pgSQL variables, loops, PERFORM,
+// EXCEPTION blocks, RAISE below EXCEPTION, random() in trigger bodies;
+// RETURNING and ON CONFLICT on tables whose BEFORE triggers assign NEW;
+// TRUNCATE of tables with triggers.
 package pgsql
