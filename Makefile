@@ -5,7 +5,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Packages whose concurrency the race detector checks in `make test`.
 RACE_PKGS := ./pgwire/... ./store/... ./session/... ./wal/...
 
-.PHONY: all build run cluster test test-unit test-integration vet lint fmt bench bench-quick bench-commit bench-micro fuzz clean
+.PHONY: all build run cluster test test-cluster-full test-unit test-integration vet lint fmt bench bench-quick bench-commit bench-micro fuzz clean
 
 all: build
 
@@ -41,6 +41,13 @@ test-unit:
 
 test-integration: build
 	REPLISQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./integration/...
+
+# The replication load test at the issue's full size: pgbench -i -s 10,
+# then -T 30 -c 8 on the leader while followers are killed, rebuilt from
+# a snapshot, and a fourth node joins (make test runs it at -s 2, -T 12).
+test-cluster-full: build
+	REPLISQL_BIN=$(CURDIR)/$(BIN) REPLISQL_CLUSTER_SCALE=10 REPLISQL_CLUSTER_SECONDS=30 \
+		$(GO) test -count=1 -v -timeout 20m -run 'TestReplicationUnderLoad' ./integration/
 
 # Benchmarks against PostgreSQL 15, side by side in one run: bench writes
 # docs/benchmarks.md and its plot, and a CPU profile per script in

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/replisql/replisql/wal"
 )
 
 // TableChecksum is the content hash of one table.
@@ -24,31 +26,50 @@ type TableChecksum struct {
 // order, rows ordered by every column. Two nodes that applied the same WAL
 // records MUST produce the same checksums.
 func Checksum(ctx context.Context, path string) ([]TableChecksum, error) {
+	_, sums, err := ChecksumAt(ctx, path)
+	return sums, err
+}
+
+// ChecksumAt is Checksum that also returns the LSN the database has
+// applied, read in the same snapshot: checksums of two nodes compare only
+// at the same LSN.
+func ChecksumAt(ctx context.Context, path string) (wal.LSN, []TableChecksum, error) {
+	lsn, sums, err := checksumAt(ctx, path)
+	return lsn, sums, err
+}
+
+func checksumAt(ctx context.Context, path string) (lsn wal.LSN, _ []TableChecksum, _ error) {
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer conn.Close()
 	// One read transaction: every table from the same snapshot.
 	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	if lsn, err = readAppliedFrom(ctx, conn); err != nil {
+		if !strings.Contains(err.Error(), "no such table") {
+			return 0, nil, err
+		}
+		lsn = 0 // a database RepliSQL did not make
+	}
 	rows, err := conn.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'replisql_meta' ORDER BY name`)
 	if err != nil {
-		return nil, MapError(err)
+		return 0, nil, MapError(err)
 	}
 	var names []string
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
 			rows.Close()
-			return nil, err
+			return 0, nil, err
 		}
 		names = append(names, n)
 	}
@@ -57,11 +78,11 @@ func Checksum(ctx context.Context, path string) ([]TableChecksum, error) {
 	for _, n := range names {
 		c, err := checksumTable(ctx, conn, n)
 		if err != nil {
-			return nil, fmt.Errorf("checksum %q: %w", n, err)
+			return 0, nil, fmt.Errorf("checksum %q: %w", n, err)
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return lsn, out, nil
 }
 
 func checksumTable(ctx context.Context, conn *sql.Conn, table string) (TableChecksum, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -102,8 +103,13 @@ func checksumCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("checksum", flag.ContinueOnError)
 	dir := fs.String("data-dir", "data", "the node's data directory")
 	db := fs.String("db", "", "a database file to check instead of the data directory's")
+	compare := fs.String("compare", "", "compare the nodes whose data directories are listed (comma separated) at the same LSN")
+	wait := fs.Duration("wait", 30*time.Second, "with --compare, how long to wait for the nodes to reach the same LSN")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *compare != "" {
+		return compareChecksums(ctx, strings.Split(*compare, ","), *wait)
 	}
 	path := filepath.Join(*dir, store.DBFile)
 	if *db != "" {
@@ -119,4 +125,75 @@ func checksumCommand(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", c.Table, c.Rows, c.SHA256)
 	}
 	return tw.Flush()
+}
+
+// compareChecksums computes the per-table checksums of every node's
+// database (read beside running nodes) until all stand at the same
+// applied LSN, then reports each table that differs. It fails when one
+// does, or when the nodes do not meet at one LSN within wait.
+func compareChecksums(ctx context.Context, dirs []string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	type result struct {
+		lsn  wal.LSN
+		sums []store.TableChecksum
+	}
+	for {
+		res := make([]result, len(dirs))
+		same := true
+		for i, d := range dirs {
+			lsn, sums, err := store.ChecksumAt(ctx, filepath.Join(strings.TrimSpace(d), store.DBFile))
+			if err != nil {
+				return fmt.Errorf("%s: %w", d, err)
+			}
+			res[i] = result{lsn, sums}
+			same = same && lsn == res[0].lsn
+		}
+		if !same {
+			if time.Now().After(deadline) {
+				var at []string
+				for i, r := range res {
+					at = append(at, fmt.Sprintf("%s at %s", dirs[i], r.lsn))
+				}
+				return fmt.Errorf("the nodes did not reach the same LSN within %v: %s", wait, strings.Join(at, ", "))
+			}
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		tables := map[string][]string{}
+		var names []string
+		for i, r := range res {
+			for _, c := range r.sums {
+				if _, ok := tables[c.Table]; !ok {
+					names = append(names, c.Table)
+					tables[c.Table] = make([]string, len(dirs))
+				}
+				tables[c.Table][i] = fmt.Sprintf("%d rows %s", c.Rows, c.SHA256[:16])
+			}
+		}
+		sort.Strings(names)
+		differ := 0
+		for _, n := range names {
+			vals := tables[n]
+			ok := true
+			for _, v := range vals[1:] {
+				ok = ok && v == vals[0]
+			}
+			if ok {
+				continue
+			}
+			differ++
+			fmt.Printf("table %s differs:\n", n)
+			for i, v := range vals {
+				if v == "" {
+					v = "missing"
+				}
+				fmt.Printf("  %s: %s\n", dirs[i], v)
+			}
+		}
+		fmt.Printf("%d nodes at %s: %d tables, %d differ\n", len(dirs), res[0].lsn, len(names), differ)
+		if differ > 0 {
+			return fmt.Errorf("%d tables differ between the nodes", differ)
+		}
+		return nil
+	}
 }
