@@ -382,9 +382,11 @@ func parseTimestamp(s, typ string) (t time.Time, zoned bool, err error) {
 			return t, zoned, nil
 		}
 	}
-	if _, err := time.ParseInLocation("2006-01-02 15:04:05.999999999", s, loc); err != nil {
-		if pe, ok := err.(*time.ParseError); ok && strings.Contains(pe.Message, "out of range") {
-			return time.Time{}, false, pgerr.New(pgerr.DatetimeFieldOverflow, "date/time field value out of range: %q", orig)
+	for _, l := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if _, err := time.ParseInLocation(l, s, loc); err != nil {
+			if pe, ok := err.(*time.ParseError); ok && strings.Contains(pe.Message, "out of range") {
+				return time.Time{}, false, pgerr.New(pgerr.DatetimeFieldOverflow, "date/time field value out of range: %q", orig)
+			}
 		}
 	}
 	return time.Time{}, false, pgerr.New(pgerr.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", typ, orig)
@@ -469,7 +471,11 @@ func toBytea(v any) (any, error) {
 			h := strings.Join(strings.Fields(x[2:]), "")
 			b, err := hex.DecodeString(h)
 			if err != nil {
-				return nil, invalidInput("bytea", x)
+				// PostgreSQL's hex_decode raises 22023, not 22P02.
+				if len(h)%2 == 1 {
+					return nil, pgerr.New(pgerr.InvalidParameterValue, "invalid hexadecimal data: odd number of digits")
+				}
+				return nil, pgerr.New(pgerr.InvalidParameterValue, "invalid hexadecimal digit in %q", x)
 			}
 			return b, nil
 		}

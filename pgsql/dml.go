@@ -576,7 +576,7 @@ func (t *translator) updateStmt(s *pg_query.UpdateStmt) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if w, err = t.coerce(w, tBool); err != nil {
+		if w, err = t.condition(w, "WHERE"); err != nil {
 			return nil, err
 		}
 		b.WriteString(" WHERE " + w.sql)
@@ -653,7 +653,7 @@ func (t *translator) deleteStmt(s *pg_query.DeleteStmt) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if w, err = t.coerce(w, tBool); err != nil {
+		if w, err = t.condition(w, "WHERE"); err != nil {
 			return nil, err
 		}
 		b.WriteString(" WHERE " + w.sql)

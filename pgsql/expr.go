@@ -603,6 +603,11 @@ func (t *translator) constant(c *pg_query.A_Const) (*expr, error) {
 		s := v.Fval.Fval
 		if !strings.ContainsAny(s, ".eE") {
 			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				if n == int64(int32(n)) {
+					// -2147483648: the grammar folds the minus into a
+					// constant that fits integer (make_const).
+					return &expr{sql: strconv.FormatInt(n, 10), t: tInt4, name: "?column?"}, nil
+				}
 				return &expr{sql: strconv.FormatInt(n, 10), t: tInt8, name: "?column?"}, nil
 			}
 			// Beyond int8: numeric. SQLite reads it as REAL.
@@ -900,6 +905,8 @@ func (t *translator) unaryOp(op string, arg *pg_query.Node, sc *scope) (*expr, e
 		return e, nil
 	case "@":
 		return &expr{sql: "abs(" + e.sql + ")", t: e.t, name: "?column?", agg: e.agg}, nil
+	case "|/":
+		return &expr{sql: "sqrt(" + e.sql + ")", t: tFloat8, name: "?column?", agg: e.agg}, nil
 	case "~":
 		return &expr{sql: "(~" + e.sql + ")", t: e.t, name: "?column?", agg: e.agg}, nil
 	}
@@ -918,6 +925,17 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 	agg := le.agg || re.agg
 	switch op {
 	case "=", "<>", "!=", "<", ">", "<=", ">=":
+		// date against timestamp compares as timestamps.
+		switch {
+		case le.t.oid == OIDDate && re.t.oid == OIDTimestamp:
+			if le, err = t.castSQL(le, tTimestamp, false); err != nil {
+				return nil, err
+			}
+		case le.t.oid == OIDTimestamp && re.t.oid == OIDDate:
+			if re, err = t.castSQL(re, tTimestamp, false); err != nil {
+				return nil, err
+			}
+		}
 		if le, re, err = t.unify(le, re); err != nil {
 			return nil, err
 		}
@@ -950,6 +968,10 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 			return nil, t.errAt(a.Location, pgerr.UndefinedFunction, "operator does not exist: %s %s %s", typname(le.t.oid), op, typname(re.t.oid))
 		}
 		rt := promote(le.t, re.t)
+		if (le.t.oid == OIDFloat4) != (re.t.oid == OIDFloat4) {
+			// real with any other number resolves to double precision.
+			rt = tFloat8
+		}
 		switch op {
 		case "/", "%":
 			fn := "pg_div("
@@ -977,6 +999,9 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 			if re, err = t.coerce(re, tText); err != nil {
 				return nil, err
 			}
+		}
+		if le.t.oid == OIDJSONB && re.t.oid == OIDJSONB {
+			return &expr{sql: "pg_jsonb_concat(" + le.sql + ", " + re.sql + ")", t: tJSONB, name: "?column?", agg: agg}, nil
 		}
 		if le.t.oid == OIDBytea && re.t.oid == OIDBytea {
 			return &expr{sql: "CAST(" + le.sql + " || " + re.sql + " AS BLOB)", t: tBytea, name: "?column?", agg: agg}, nil
@@ -1046,6 +1071,29 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 			return nil, unsupported("operator %s is not supported for these types", op)
 		}
 		return &expr{sql: "(" + le.sql + " " + op + " " + re.sql + ")", t: promote(le.t, re.t), name: "?column?", agg: agg}, nil
+	case "#":
+		// Bitwise exclusive or.
+		if le, re, err = t.unify(le, re); err != nil {
+			return nil, err
+		}
+		if !isIntType(le.t.oid) || !isIntType(re.t.oid) {
+			return nil, unsupported("operator %s is not supported for these types", op)
+		}
+		return &expr{sql: "((" + le.sql + " | " + re.sql + ") - (" + le.sql + " & " + re.sql + "))", t: promote(le.t, re.t), name: "?column?", agg: agg}, nil
+	case "^":
+		// Exponentiation: numeric ^ numeric is numeric; anything else
+		// resolves to double precision ^ double precision.
+		rt := tFloat8
+		if le.t.oid == OIDNumeric || re.t.oid == OIDNumeric {
+			rt = tNumeric
+		}
+		if le, err = t.coerce(le, rt); err != nil {
+			return nil, err
+		}
+		if re, err = t.coerce(re, rt); err != nil {
+			return nil, err
+		}
+		return &expr{sql: "power(" + le.sql + ", " + re.sql + ")", t: rt, name: "?column?", agg: agg}, nil
 	}
 	return nil, unsupported("operator %s is not supported", op)
 }
@@ -1068,6 +1116,24 @@ func (t *translator) textSQL(e *expr) string {
 
 // unpad drops char(n)'s padding: PostgreSQL ignores trailing blanks of
 // character values in comparisons, length() and casts to text.
+// condition checks the type of a WHERE or HAVING clause: PostgreSQL
+// requires boolean (an untyped literal is read as one), where SQLite
+// would take any value's truth.
+func (t *translator) condition(e *expr, clause string) (*expr, error) {
+	if e.t.oid != 0 && e.t.oid != OIDBool && !t.catalog {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "argument of %s must be type boolean, not type %s", clause, typeDisplayName(e.t.oid))
+	}
+	return t.coerce(e, tBool)
+}
+
+// typeDisplayName is format_type's name of a type without modifier.
+func typeDisplayName(oid uint32) string {
+	if ti, ok := typesByOID[oid]; ok {
+		return declaredType(pgType{ti.oid, -1})
+	}
+	return typname(oid)
+}
+
 func unpad(sql string) string { return "rtrim(" + sql + ", ' ')" }
 
 func (t *translator) variadic(name, fn string, args []*pg_query.Node, sc *scope) (*expr, error) {

@@ -23,6 +23,7 @@ const (
 	resAvgType        // avg(): numeric, float8 for floats
 	resNumArg0        // numeric for ints, else arg type (round, trunc)
 	resBytea          // bytea
+	resDate           // date
 )
 
 type funcDef struct {
@@ -35,69 +36,77 @@ type funcDef struct {
 }
 
 var funcDefs = map[string]funcDef{
-	"count":            {"count", 0, 1, resInt8, true, tUnknown},
-	"sum":              {"sum", 1, 1, resSumType, true, tNumeric},
-	"avg":              {"avg", 1, 1, resAvgType, true, tNumeric},
-	"min":              {"min", 1, 1, resArg0, true, tUnknown},
-	"max":              {"max", 1, 1, resArg0, true, tUnknown},
-	"string_agg":       {"string_agg", 2, 2, resText, true, tText},
-	"bool_and":         {"min", 1, 1, resBool, true, tBool},
-	"bool_or":          {"max", 1, 1, resBool, true, tBool},
-	"every":            {"min", 1, 1, resBool, true, tBool},
-	"length":           {"length", 1, 1, resInt4, false, tText},
-	"char_length":      {"length", 1, 1, resInt4, false, tText},
-	"character_length": {"length", 1, 1, resInt4, false, tText},
-	"octet_length":     {"pg_octet_length", 1, 1, resInt4, false, tText},
-	"lower":            {"lower", 1, 1, resText, false, tText},
-	"upper":            {"upper", 1, 1, resText, false, tText},
-	"substr":           {"substr", 2, 3, resText, false, tText},
-	"substring":        {"substr", 2, 3, resText, false, tText},
-	"replace":          {"replace", 3, 3, resText, false, tText},
-	"btrim":            {"trim", 1, 2, resText, false, tText},
-	"ltrim":            {"ltrim", 1, 2, resText, false, tText},
-	"rtrim":            {"rtrim", 1, 2, resText, false, tText},
-	"strpos":           {"instr", 2, 2, resInt4, false, tText},
-	"position":         {"instr", 2, 2, resInt4, false, tText},
-	"concat":           {"concat", 1, -1, resText, false, tText},
-	"concat_ws":        {"concat_ws", 2, -1, resText, false, tText},
-	"left":             {"pg_left", 2, 2, resText, false, tText},
-	"right":            {"pg_right", 2, 2, resText, false, tText},
-	"repeat":           {"pg_repeat", 2, 2, resText, false, tText},
-	"lpad":             {"pg_lpad", 2, 3, resText, false, tText},
-	"rpad":             {"pg_rpad", 2, 3, resText, false, tText},
-	"md5":              {"pg_md5", 1, 1, resText, false, tText},
-	"split_part":       {"pg_split_part", 3, 3, resText, false, tText},
-	"initcap":          {"pg_initcap", 1, 1, resText, false, tText},
-	"reverse":          {"pg_reverse", 1, 1, resText, false, tText},
-	"starts_with":      {"pg_starts_with", 2, 2, resBool, false, tText},
-	"translate":        {"pg_translate", 3, 3, resText, false, tText},
-	"chr":              {"pg_chr", 1, 1, resText, false, tInt4},
-	"ascii":            {"pg_ascii", 1, 1, resInt4, false, tText},
-	"to_hex":           {"pg_to_hex", 1, 1, resText, false, tInt8},
-	"encode":           {"pg_encode", 2, 2, resText, false, tText},
-	"decode":           {"pg_decode", 2, 2, resBytea, false, tText},
-	"regexp_replace":   {"pg_regexp_replace", 3, 4, resText, false, tText},
-	"abs":              {"abs", 1, 1, resArg0, false, tNumeric},
-	"round":            {"pg_round", 1, 2, resNumArg0, false, tNumeric},
-	"trunc":            {"pg_trunc", 1, 2, resNumArg0, false, tNumeric},
-	"ceil":             {"pg_ceil", 1, 1, resNumArg0, false, tNumeric},
-	"ceiling":          {"pg_ceil", 1, 1, resNumArg0, false, tNumeric},
-	"floor":            {"pg_floor", 1, 1, resNumArg0, false, tNumeric},
-	"mod":              {"pg_mod", 2, 2, resArg0, false, tNumeric},
-	"sqrt":             {"sqrt", 1, 1, resFloat8, false, tFloat8},
-	"power":            {"power", 2, 2, resFloat8, false, tFloat8},
-	"pow":              {"power", 2, 2, resFloat8, false, tFloat8},
-	"exp":              {"exp", 1, 1, resFloat8, false, tFloat8},
-	"ln":               {"ln", 1, 1, resFloat8, false, tFloat8},
-	"sign":             {"sign", 1, 1, resArg0, false, tNumeric},
-	"row_number":       {"row_number", 0, 0, resInt8, false, tUnknown},
-	"rank":             {"rank", 0, 0, resInt8, false, tUnknown},
-	"dense_rank":       {"dense_rank", 0, 0, resInt8, false, tUnknown},
-	"ntile":            {"ntile", 1, 1, resInt4, false, tInt4},
-	"lag":              {"lag", 1, 3, resArg0, false, tUnknown},
-	"lead":             {"lead", 1, 3, resArg0, false, tUnknown},
-	"first_value":      {"first_value", 1, 1, resArg0, false, tUnknown},
-	"last_value":       {"last_value", 1, 1, resArg0, false, tUnknown},
+	"count":              {"count", 0, 1, resInt8, true, tUnknown},
+	"sum":                {"sum", 1, 1, resSumType, true, tNumeric},
+	"avg":                {"avg", 1, 1, resAvgType, true, tNumeric},
+	"min":                {"min", 1, 1, resArg0, true, tUnknown},
+	"max":                {"max", 1, 1, resArg0, true, tUnknown},
+	"string_agg":         {"string_agg", 2, 2, resText, true, tText},
+	"bool_and":           {"min", 1, 1, resBool, true, tBool},
+	"bool_or":            {"max", 1, 1, resBool, true, tBool},
+	"every":              {"min", 1, 1, resBool, true, tBool},
+	"length":             {"length", 1, 1, resInt4, false, tText},
+	"char_length":        {"length", 1, 1, resInt4, false, tText},
+	"character_length":   {"length", 1, 1, resInt4, false, tText},
+	"octet_length":       {"pg_octet_length", 1, 1, resInt4, false, tText},
+	"lower":              {"lower", 1, 1, resText, false, tText},
+	"upper":              {"upper", 1, 1, resText, false, tText},
+	"substr":             {"substr", 2, 3, resText, false, tText},
+	"substring":          {"substr", 2, 3, resText, false, tText},
+	"replace":            {"replace", 3, 3, resText, false, tText},
+	"btrim":              {"trim", 1, 2, resText, false, tText},
+	"ltrim":              {"ltrim", 1, 2, resText, false, tText},
+	"rtrim":              {"rtrim", 1, 2, resText, false, tText},
+	"strpos":             {"instr", 2, 2, resInt4, false, tText},
+	"position":           {"instr", 2, 2, resInt4, false, tText},
+	"concat":             {"concat", 1, -1, resText, false, tText},
+	"concat_ws":          {"concat_ws", 2, -1, resText, false, tText},
+	"left":               {"pg_left", 2, 2, resText, false, tText},
+	"right":              {"pg_right", 2, 2, resText, false, tText},
+	"repeat":             {"pg_repeat", 2, 2, resText, false, tText},
+	"lpad":               {"pg_lpad", 2, 3, resText, false, tText},
+	"rpad":               {"pg_rpad", 2, 3, resText, false, tText},
+	"md5":                {"pg_md5", 1, 1, resText, false, tText},
+	"split_part":         {"pg_split_part", 3, 3, resText, false, tText},
+	"initcap":            {"pg_initcap", 1, 1, resText, false, tText},
+	"reverse":            {"pg_reverse", 1, 1, resText, false, tText},
+	"starts_with":        {"pg_starts_with", 2, 2, resBool, false, tText},
+	"translate":          {"pg_translate", 3, 3, resText, false, tText},
+	"chr":                {"pg_chr", 1, 1, resText, false, tInt4},
+	"ascii":              {"pg_ascii", 1, 1, resInt4, false, tText},
+	"to_hex":             {"pg_to_hex", 1, 1, resText, false, tInt8},
+	"encode":             {"pg_encode", 2, 2, resText, false, tText},
+	"decode":             {"pg_decode", 2, 2, resBytea, false, tText},
+	"regexp_replace":     {"pg_regexp_replace", 3, 4, resText, false, tText},
+	"abs":                {"abs", 1, 1, resArg0, false, tNumeric},
+	"round":              {"pg_round", 1, 2, resNumArg0, false, tNumeric},
+	"trunc":              {"pg_trunc", 1, 2, resNumArg0, false, tNumeric},
+	"ceil":               {"pg_ceil", 1, 1, resNumArg0, false, tNumeric},
+	"ceiling":            {"pg_ceil", 1, 1, resNumArg0, false, tNumeric},
+	"floor":              {"pg_floor", 1, 1, resNumArg0, false, tNumeric},
+	"mod":                {"pg_mod", 2, 2, resArg0, false, tNumeric},
+	"sqrt":               {"sqrt", 1, 1, resFloat8, false, tFloat8},
+	"power":              {"power", 2, 2, resFloat8, false, tFloat8},
+	"pow":                {"power", 2, 2, resFloat8, false, tFloat8},
+	"exp":                {"exp", 1, 1, resFloat8, false, tFloat8},
+	"ln":                 {"ln", 1, 1, resFloat8, false, tFloat8},
+	"sign":               {"sign", 1, 1, resArg0, false, tNumeric},
+	"div":                {"pg_div", 2, 2, resNumeric, false, tNumeric},
+	"quote_literal":      {"pg_quote_literal", 1, 1, resText, false, tText},
+	"quote_nullable":     {"pg_quote_nullable", 1, 1, resText, false, tText},
+	"jsonb_typeof":       {"pg_json_typeof", 1, 1, resText, false, tJSONB},
+	"json_typeof":        {"pg_json_typeof", 1, 1, resText, false, tJSON},
+	"jsonb_array_length": {"pg_json_array_length", 1, 1, resInt4, false, tJSONB},
+	"json_array_length":  {"pg_json_array_length", 1, 1, resInt4, false, tJSON},
+	"make_date":          {"pg_make_date", 3, 3, resDate, false, tInt4},
+	"row_number":         {"row_number", 0, 0, resInt8, false, tUnknown},
+	"rank":               {"rank", 0, 0, resInt8, false, tUnknown},
+	"dense_rank":         {"dense_rank", 0, 0, resInt8, false, tUnknown},
+	"ntile":              {"ntile", 1, 1, resInt4, false, tInt4},
+	"lag":                {"lag", 1, 3, resArg0, false, tUnknown},
+	"lead":               {"lead", 1, 3, resArg0, false, tUnknown},
+	"first_value":        {"first_value", 1, 1, resArg0, false, tUnknown},
+	"last_value":         {"last_value", 1, 1, resArg0, false, tUnknown},
 }
 
 // ownFunctions are implemented by the translator (session values,
@@ -213,7 +222,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 				return nil, err
 			}
 			e = t.resolveUnknown(e)
-			return &expr{sql: quoteString(declaredType(pgType{e.t.oid, -1})), t: tText, name: name, strength: 2}, nil
+			return &expr{sql: quoteString(declaredType(pgType{e.t.oid, -1})), t: tRegtype, name: name, strength: 2}, nil
 		}
 	case "generate_series":
 		return nil, unsupported("generate_series in the select list is not supported; use it in FROM")
@@ -243,7 +252,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 			}
 		}
 		return nil, unsupported("to_char of this type is not supported")
-	case "to_timestamp", "to_date", "age", "make_date",
+	case "to_timestamp", "to_date", "age",
 		"make_timestamp", "make_interval", "justify_interval", "date_bin":
 		return nil, unsupported("%s is not supported yet", name)
 	}
@@ -313,7 +322,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 				parts[i] = "(CASE WHEN " + e.sql + " IS NULL THEN NULL WHEN " + e.sql + " THEN 't' ELSE 'f' END)"
 			}
 		}
-		if def.argType.oid == OIDText && e.t.oid == OIDBpchar {
+		if def.argType.oid == OIDText && e.t.oid == OIDBpchar && name != "octet_length" {
 			// Text functions see char(n) without its padding.
 			parts[i] = unpad(e.sql)
 		}
@@ -334,6 +343,8 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		rt = tBool
 	case resBytea:
 		rt = tBytea
+	case resDate:
+		rt = tDate
 	case resArg0:
 		rt = pgType{args[0].t.oid, -1}
 	case resNumArg0:
@@ -362,8 +373,29 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 			return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function avg(%s) does not exist", typname(a))
 		}
 	}
+	fn := def.sqlite
+	switch {
+	case name == "sign" && isIntType(args[0].t.oid):
+		// sign(integer) resolves to sign(double precision).
+		rt = tFloat8
+	case name == "round" && (args[0].t.oid == OIDFloat8 || args[0].t.oid == OIDFloat4) && len(args) == 1:
+		// round(double precision) is rint(): halves go to the even neighbour.
+		fn = "pg_rint"
+	case name == "to_hex" && (args[0].t.oid == OIDInt4 || args[0].t.oid == OIDInt2 || args[0].unknown):
+		// to_hex(integer) prints the 32-bit two's complement.
+		parts[0] = "(" + parts[0] + ") & 4294967295"
+	case (name == "substr" || name == "substring") && args[0].t.oid == OIDBytea:
+		rt = tBytea
+	case name == "div" && !(isIntType(args[0].t.oid) && isIntType(args[1].t.oid)):
+		// div(numeric, numeric) truncates the quotient.
+		fn = "pg_trunc(pg_div"
+		parts = append(parts, "1)")
+	case name == "string_agg" && f.AggDistinct:
+		// SQLite's DISTINCT aggregates take one argument.
+		return nil, unsupported("string_agg(DISTINCT …) is not supported")
+	}
 	var b strings.Builder
-	b.WriteString(def.sqlite + "(")
+	b.WriteString(fn + "(")
 	if f.AggDistinct {
 		b.WriteString("DISTINCT ")
 	}

@@ -363,7 +363,7 @@ func (t *translator) simpleSelect(s *pg_query.SelectStmt, parent *scope, names [
 		if w.agg {
 			return nil, pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in WHERE")
 		}
-		if w, err = t.coerce(w, tBool); err != nil {
+		if w, err = t.condition(w, "WHERE"); err != nil {
 			return nil, err
 		}
 		b.WriteString(" WHERE " + w.sql)
@@ -559,6 +559,9 @@ func (t *translator) orderLimit(s *pg_query.SelectStmt, sc *scope, cols []*expr)
 			if e, err = t.coerce(e, tInt8); err != nil {
 				return "", err
 			}
+			if negativeConst(s.LimitCount) {
+				return "", pgerr.New(pgerr.Code("2201W"), "LIMIT must not be negative")
+			}
 			limit = e.sql
 		}
 	}
@@ -566,6 +569,9 @@ func (t *translator) orderLimit(s *pg_query.SelectStmt, sc *scope, cols []*expr)
 		e, err := t.expr(s.LimitOffset, sc)
 		if err != nil {
 			return "", err
+		}
+		if negativeConst(s.LimitOffset) {
+			return "", pgerr.New(pgerr.Code("2201X"), "OFFSET must not be negative")
 		}
 		if e, err = t.coerce(e, tInt8); err != nil {
 			return "", err
@@ -582,6 +588,15 @@ func (t *translator) orderLimit(s *pg_query.SelectStmt, sc *scope, cols []*expr)
 		}
 	}
 	return b.String(), nil
+}
+
+// negativeConst reports whether n is a negative integer constant (a
+// LIMIT or OFFSET that PostgreSQL rejects; a SQLite LIMIT -1 means none).
+func negativeConst(n *pg_query.Node) bool {
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		return c.GetIval().Ival < 0
+	}
+	return false
 }
 
 func (t *translator) orderBy(items []*pg_query.Node, sc *scope, cols []*expr) (string, error) {

@@ -147,8 +147,7 @@ var textFuncs = map[string]sqliteFunc{
 		case "base64":
 			return base64.StdEncoding.EncodeToString(b), nil
 		case "escape":
-			v, err := toText(b, OIDBytea)
-			return v, err
+			return escapeBytea(b), nil
 		}
 		return nil, pgerr.New(pgerr.InvalidParameterValue, "unrecognized encoding: %q", f)
 	}},

@@ -31,6 +31,7 @@ const (
 	OIDTimetz      uint32 = 1266
 	OIDNumeric     uint32 = 1700
 	OIDRegclass    uint32 = 2205
+	OIDRegtype     uint32 = 2206
 	OIDVoid        uint32 = 2278
 	OIDUUID        uint32 = 2950
 	OIDJSONB       uint32 = 3802
@@ -62,6 +63,8 @@ var (
 	tName        = pgType{OIDName, -1}
 	tOID         = pgType{OIDOID, -1}
 	tInterval    = pgType{OIDInterval, -1}
+	// tRegtype is pg_typeof's result: the type's name as text, typed regtype.
+	tRegtype = pgType{OIDRegtype, -1}
 )
 
 // typeInfo describes a type the SQL layer can store.
