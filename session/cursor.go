@@ -123,6 +123,7 @@ func (c *cursor) fetch(ctx context.Context, count int64, w pgwire.ResultWriter) 
 				return 0, err
 			}
 			p.rows = rows
+			p.scales = numericScales(p.plan.Columns)
 		}
 	}
 	var n int64
@@ -134,6 +135,9 @@ func (c *cursor) fetch(ctx context.Context, count int64, w pgwire.ResultWriter) 
 		if row == nil {
 			p.finishRows()
 			break
+		}
+		if p.scales != nil {
+			applyNumericScales(row, p.scales)
 		}
 		if err := w.Row(row); err != nil {
 			return n, err

@@ -37,6 +37,9 @@ type portal struct {
 	conn  *store.Conn // released when the rows end, if owned
 	owned bool
 	count int64
+	// scales are the numeric display scales of the result columns
+	// (numericScales), set when the rows start.
+	scales []int
 	// suspendedAt is count when the last Execute stopped at its limit.
 	suspendedAt int64
 	done        bool
@@ -92,6 +95,9 @@ func (p *portal) run(ctx context.Context, maxRows int, w pgwire.ResultWriter) (b
 			p.finishRows()
 			return false, w.Complete(completionTag(p.st, p.count))
 		}
+		if p.scales != nil {
+			applyNumericScales(row, p.scales)
+		}
 		if err := w.Row(row); err != nil {
 			return false, err
 		}
@@ -139,6 +145,7 @@ func (p *portal) start(ctx context.Context) error {
 				c.Log(q, args)
 			}
 			p.rows = rows
+			p.scales = numericScales(p.plan.Columns)
 			return nil
 		}
 		n, err := c.Exec(ctx, q, args...)
