@@ -90,7 +90,13 @@ func startNode(t *testing.T, args ...string) *node {
 // node on the same data).
 func startNodeIn(t *testing.T, dataDir string, args ...string) *node {
 	t.Helper()
-	bin := binaryPath(t)
+	return startNodeBin(t, binaryPath(t), dataDir, args...)
+}
+
+// startNodeBin is startNodeIn with another server binary (such as
+// testdata/postgres-shim.sh, to run the same test against PostgreSQL).
+func startNodeBin(t *testing.T, bin, dataDir string, args ...string) *node {
+	t.Helper()
 	var lastErr error
 	for attempt := range 3 {
 		n := &node{t: t, bin: bin, dataDir: dataDir, port: freePort(t), args: args}
