@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/replisql
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Packages whose concurrency the race detector checks in `make test`.
-RACE_PKGS := ./pgwire/... ./store/... ./session/... ./wal/...
+RACE_PKGS := ./pgwire/... ./store/... ./session/... ./wal/... ./replica/...
 
 .PHONY: all build run cluster test test-cluster-full test-unit test-integration vet lint fmt bench bench-quick bench-commit bench-micro fuzz clean
 
@@ -72,6 +72,7 @@ FUZZTIME ?= 10m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzStartup$$' -fuzztime $(FUZZTIME) ./pgwire/
 	$(GO) test -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME) ./pgwire/
+	$(GO) test -run '^$$' -fuzz '^FuzzReplicationMessages$$' -fuzztime $(FUZZTIME) ./replica/
 
 clean:
 	rm -rf bin
