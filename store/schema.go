@@ -24,6 +24,26 @@ type Table struct {
 	Columns  []Column
 	Indexes  []Index
 	Triggers []Trigger // in creation order
+	// Annotations are the rows of AnnotationTable about this table, in
+	// (Kind, Name) order.
+	Annotations []Annotation
+}
+
+// AnnotationTable is where the SQL layer keeps the facts of a table's
+// PostgreSQL definition that SQLite's schema does not hold (constraint
+// names, the PostgreSQL text of CHECK expressions, identity, comments,
+// storage parameters), one row per fact: ("rel", "kind", "name",
+// "value"). It is an ordinary table of the user's database, written by
+// DDL plans in the DDL's own transaction, so it is logged and replayed
+// with the DDL. The store loads it with the schema; what the rows mean is
+// the SQL layer's (pgsql/annotate.go).
+const AnnotationTable = "__replisql_annotations"
+
+// Annotation is one row of AnnotationTable.
+type Annotation struct {
+	Kind  string // what the row records, e.g. "constraint", "comment"
+	Name  string // the column or constraint it is about; "" for the table
+	Value string
 }
 
 // Trigger is one SQLite trigger of a table.
@@ -128,7 +148,33 @@ func loadSchema(ctx context.Context, c *Conn, version uint64) (*Schema, error) {
 	if err := loadTriggers(ctx, c, sc); err != nil {
 		return nil, fmt.Errorf("load triggers: %w", err)
 	}
+	if _, ok := sc.Tables[AnnotationTable]; ok {
+		if err := loadAnnotations(ctx, c, sc.Tables); err != nil {
+			return nil, fmt.Errorf("load annotations: %w", err)
+		}
+	}
 	return sc, nil
+}
+
+// loadAnnotations adds the rows of AnnotationTable to the tables they
+// are about.
+func loadAnnotations(ctx context.Context, c *Conn, tables map[string]*Table) error {
+	rows, err := c.conn.QueryContext(ctx, `SELECT "rel", "kind", "name", "value" FROM "`+AnnotationTable+`" ORDER BY "rel", "kind", "name"`)
+	if err != nil {
+		return MapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rel string
+		var a Annotation
+		if err := rows.Scan(&rel, &a.Kind, &a.Name, &a.Value); err != nil {
+			return MapError(err)
+		}
+		if t, ok := tables[rel]; ok {
+			t.Annotations = append(t.Annotations, a)
+		}
+	}
+	return MapError(rows.Err())
 }
 
 // loadTriggers adds the tables' triggers and the stored trigger functions.
