@@ -187,6 +187,9 @@ type Table struct {
 	// Triggers are the table's SQLite triggers (sqlite_schema rows of
 	// type 'trigger'); see trigger.go.
 	Triggers []TableTrigger
+	// Annotations are the facts of the table's PostgreSQL definition
+	// that SQLite's schema does not hold (annotate.go).
+	Annotations []Annotation
 }
 
 // TableColumn describes one column. Type is the PostgreSQL type as
@@ -234,6 +237,7 @@ const (
 	ValueCurrentUser
 	ValueDatabase
 	ValueBackendPID
+	ValueLastCommitLSN // replisql_last_commit_lsn(): text "X/X", NULL before any commit
 )
 
 // Plan is a statement translated for SQLite.

@@ -56,14 +56,8 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 		}
 		return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", rv.Relname)
 	}
-	for _, o := range s.Options {
-		d := o.GetDefElem()
-		switch d.GetDefname() {
-		case "fillfactor", "autovacuum_enabled", "toast_tuple_target", "parallel_workers",
-			"autovacuum_vacuum_scale_factor", "autovacuum_analyze_scale_factor":
-		default:
-			return nil, unsupported("table option %q is not supported", d.GetDefname())
-		}
+	if err := t.tableOptions(rv.Relname, s.Options); err != nil {
+		return nil, err
 	}
 	var cols []*columnDef
 	var tableCons []string
@@ -86,6 +80,7 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 		cols = append(cols, c)
 	}
 	sc := &scope{rels: []*rel{newTableRel(cols)}}
+	used := map[string]bool{} // constraint names, for choosing new ones
 	for _, el := range s.TableElts {
 		switch x := el.Node.(type) {
 		case *pg_query.Node_ColumnDef:
@@ -95,7 +90,7 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 					c = cc
 				}
 			}
-			if err := t.columnConstraints(x.ColumnDef, c, sc); err != nil {
+			if err := t.columnConstraints(rv.Relname, x.ColumnDef, c, sc, used); err != nil {
 				return nil, err
 			}
 			if c.pk {
@@ -123,6 +118,7 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 				}
 				if len(con.Keys) == 1 {
 					// Declared on the column, so an integer key becomes the rowid.
+					t.annotateKey(rv.Relname, con, pkCols, used)
 					for _, c := range cols {
 						if c.name == pkCols[0] {
 							c.pk = true
@@ -131,7 +127,7 @@ func (t *translator) createTable(s *pg_query.CreateStmt) (*Plan, error) {
 					continue
 				}
 			}
-			sql, err := t.tableConstraint(con, sc)
+			sql, _, err := t.tableConstraint(rv.Relname, con, sc, used)
 			if err != nil {
 				return nil, err
 			}
@@ -216,7 +212,7 @@ func (c *columnDef) sql() string {
 		b.WriteString(" DEFAULT " + c.dflt)
 	}
 	for _, ch := range c.check {
-		b.WriteString(" CHECK (" + ch + ")")
+		b.WriteString(" " + ch)
 	}
 	if c.generate != "" {
 		b.WriteString(" GENERATED ALWAYS AS (" + c.generate + ") STORED")
@@ -249,7 +245,9 @@ func (t *translator) columnType(cd *pg_query.ColumnDef) (*columnDef, error) {
 	return c, nil
 }
 
-func (t *translator) columnConstraints(cd *pg_query.ColumnDef, c *columnDef, sc *scope) error {
+// columnConstraints applies a column's constraints to c; table is the
+// table's name and used the constraint names taken so far.
+func (t *translator) columnConstraints(table string, cd *pg_query.ColumnDef, c *columnDef, sc *scope, used map[string]bool) error {
 	for _, cn := range cd.Constraints {
 		con := cn.GetConstraint()
 		switch con.Contype {
@@ -258,8 +256,10 @@ func (t *translator) columnConstraints(cd *pg_query.ColumnDef, c *columnDef, sc 
 		case pg_query.ConstrType_CONSTR_NULL:
 		case pg_query.ConstrType_CONSTR_PRIMARY:
 			c.pk, c.notNull = true, true
+			t.annotateKey(table, con, []string{c.name}, used)
 		case pg_query.ConstrType_CONSTR_UNIQUE:
 			c.unique = true
+			t.annotateKey(table, con, []string{c.name}, used)
 		case pg_query.ConstrType_CONSTR_DEFAULT:
 			d, err := t.defaultExpr(con.RawExpr, c.typ)
 			if err != nil {
@@ -271,8 +271,9 @@ func (t *translator) columnConstraints(cd *pg_query.ColumnDef, c *columnDef, sc 
 				return pgerr.New(pgerr.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
 			}
 			c.serial = true
+			t.annotate(table, AnnIdentity, c.name, con.GeneratedWhen)
 		case pg_query.ConstrType_CONSTR_CHECK:
-			e, err := t.ddlExpr(con.RawExpr, sc)
+			e, _, err := t.checkConstraint(table, con, sc, used)
 			if err != nil {
 				return err
 			}
@@ -289,6 +290,7 @@ func (t *translator) columnConstraints(cd *pg_query.ColumnDef, c *columnDef, sc 
 				return err
 			}
 			c.refs = r
+			t.annotateKey(table, con, []string{c.name}, used)
 		case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_DEFERRED:
 			return unsupported("deferrable constraints are not supported")
 		case pg_query.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_IMMEDIATE:
@@ -426,7 +428,10 @@ func (t *translator) references(con *pg_query.Constraint) (string, error) {
 	return b.String(), nil
 }
 
-func (t *translator) tableConstraint(con *pg_query.Constraint, sc *scope) (string, error) {
+// tableConstraint translates a table constraint of table, recording its
+// name (and a CHECK's PostgreSQL text); it returns the SQLite clause and,
+// for a CHECK, the constraint's name.
+func (t *translator) tableConstraint(table string, con *pg_query.Constraint, sc *scope, used map[string]bool) (string, string, error) {
 	prefix := ""
 	if con.Conname != "" {
 		prefix = "CONSTRAINT " + quoteIdent(con.Conname) + " "
@@ -439,29 +444,28 @@ func (t *translator) tableConstraint(con *pg_query.Constraint, sc *scope) (strin
 		return "(" + strings.Join(cs, ", ") + ")"
 	}
 	if len(con.Including) > 0 {
-		return "", unsupported("INCLUDE in constraints is not supported")
+		return "", "", unsupported("INCLUDE in constraints is not supported")
 	}
 	switch con.Contype {
 	case pg_query.ConstrType_CONSTR_PRIMARY:
-		return prefix + "PRIMARY KEY " + keys(con.Keys), nil
+		t.annotateKey(table, con, nameList(con.Keys), used)
+		return prefix + "PRIMARY KEY " + keys(con.Keys), "", nil
 	case pg_query.ConstrType_CONSTR_UNIQUE:
-		return prefix + "UNIQUE " + keys(con.Keys), nil
+		t.annotateKey(table, con, nameList(con.Keys), used)
+		return prefix + "UNIQUE " + keys(con.Keys), "", nil
 	case pg_query.ConstrType_CONSTR_CHECK:
-		e, err := t.ddlExpr(con.RawExpr, sc)
-		if err != nil {
-			return "", err
-		}
-		return prefix + "CHECK (" + e + ")", nil
+		return t.checkConstraint(table, con, sc, used)
 	case pg_query.ConstrType_CONSTR_FOREIGN:
 		r, err := t.references(con)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		return prefix + "FOREIGN KEY " + keys(con.FkAttrs) + " " + r, nil
+		t.annotateKey(table, con, nameList(con.FkAttrs), used)
+		return prefix + "FOREIGN KEY " + keys(con.FkAttrs) + " " + r, "", nil
 	case pg_query.ConstrType_CONSTR_EXCLUSION:
-		return "", unsupported("exclusion constraints are not supported")
+		return "", "", unsupported("exclusion constraints are not supported")
 	}
-	return "", unsupported("table constraint %s is not supported", con.Contype.String())
+	return "", "", unsupported("table constraint %s is not supported", con.Contype.String())
 }
 
 func (t *translator) dropStmt(s *pg_query.DropStmt) (*Plan, error) {
@@ -486,6 +490,7 @@ func (t *translator) dropStmt(s *pg_query.DropStmt) (*Plan, error) {
 				return nil, pgerr.New(pgerr.UndefinedTable, "table %q does not exist", name)
 			}
 			sqls = append(sqls, "DROP TABLE "+quoteIdent(name))
+			sqls = append(sqls, t.dropAnnotations(name)...)
 			tb, _ := t.schema.Table(name)
 			for i := range tb.Columns {
 				if seq, ok := ownedSequence(&tb.Columns[i]); ok && seq == name+"_"+tb.Columns[i].Name+"_seq" {
@@ -646,7 +651,7 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 			}
 			sc := &scope{rels: []*rel{tableRel(tb)}}
 			sc.rels[0].sqlQual = "-"
-			if err := t.columnConstraints(cd, c, sc); err != nil {
+			if err := t.columnConstraints(tb.Name, cd, c, sc, constraintNames(tb)); err != nil {
 				return nil, err
 			}
 			if c.pk || c.unique || c.serial {
@@ -665,6 +670,7 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, tb.Name)
 			}
 			sqls = append(sqls, "ALTER TABLE "+quoteIdent(tb.Name)+" DROP COLUMN "+quoteIdent(cmd.Name))
+			sqls = append(sqls, t.dropColumnAnnotations(tb, cmd.Name)...)
 		case pg_query.AlterTableType_AT_AddConstraint:
 			con := cmd.Def.GetConstraint()
 			switch con.Contype {
@@ -691,6 +697,8 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 					name = tb.Name + "_" + strings.Join(ns, "_") + "_key"
 				}
 				sqls = append(sqls, "CREATE UNIQUE INDEX "+quoteIdent(name)+" ON "+quoteIdent(tb.Name)+" ("+strings.Join(cs, ", ")+")")
+				// The index is the constraint's: the catalog shows it so.
+				t.annotate(tb.Name, AnnConstraint, name, mustJSON(ConstraintNote{Type: "u", Columns: ns}))
 			case pg_query.ConstrType_CONSTR_FOREIGN, pg_query.ConstrType_CONSTR_CHECK:
 				if len(s.Cmds) > 1 {
 					return nil, unsupported("ADD CONSTRAINT together with other ALTER TABLE actions is not supported")
@@ -700,17 +708,13 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 				}
 				sc := &scope{rels: []*rel{tableRel(tb)}}
 				sc.rels[0].sqlQual = "-"
-				def, err := t.tableConstraint(con, sc)
+				def, name, err := t.tableConstraint(tb.Name, con, sc, constraintNames(tb))
 				if err != nil {
 					return nil, err
 				}
 				var checks []string
 				if con.Contype == pg_query.ConstrType_CONSTR_CHECK {
 					// Existing rows must satisfy it, as PostgreSQL checks.
-					name := con.Conname
-					if name == "" {
-						name = tb.Name + "_check"
-					}
 					e, _ := t.ddlExpr(con.RawExpr, sc)
 					checks = append(checks, "SELECT pg_raise('23514', "+quoteString("check constraint \""+name+"\" of relation \""+tb.Name+"\" is violated by some row")+
 						") FROM "+quoteIdent(tb.Name)+" WHERE NOT ("+e+") LIMIT 1")
@@ -919,12 +923,14 @@ func (t *translator) renameStmt(s *pg_query.RenameStmt) (*Plan, error) {
 		return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", s.Relation.GetRelname())
 	}
 	var sql string
+	var follow []string // the annotations follow the rename
 	switch s.RenameType {
 	case pg_query.ObjectType_OBJECT_TABLE:
 		if _, exists := t.schema.Table(s.Newname); exists {
 			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", s.Newname)
 		}
 		sql = "ALTER TABLE " + quoteIdent(tb.Name) + " RENAME TO " + quoteIdent(s.Newname)
+		follow = t.renameAnnotations(tb, "", s.Newname)
 	case pg_query.ObjectType_OBJECT_COLUMN:
 		if columnIndex(tb, s.Subname) < 0 {
 			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", s.Subname)
@@ -933,11 +939,12 @@ func (t *translator) renameStmt(s *pg_query.RenameStmt) (*Plan, error) {
 			return nil, pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", s.Newname, tb.Name)
 		}
 		sql = "ALTER TABLE " + quoteIdent(tb.Name) + " RENAME COLUMN " + quoteIdent(s.Subname) + " TO " + quoteIdent(s.Newname)
+		follow = t.renameAnnotations(tb, s.Subname, s.Newname)
 	default:
 		return nil, unsupported("ALTER … RENAME of %s is not supported", objectTypeName(s.RenameType))
 	}
 	t.schemaCh = true
-	return t.finish([]string{sql}, nil)
+	return t.finish(append([]string{sql}, follow...), nil)
 }
 
 // vacuumStmt: VACUUM has nothing to do on SQLite per table (the session

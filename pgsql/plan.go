@@ -144,6 +144,8 @@ type translator struct {
 	gsN       int // counter for generated names
 	// charLoc is the character offset of the statement in its query.
 	charLoc int
+	// anns are the annotation writes of a DDL plan (annotate.go).
+	anns []string
 }
 
 func newTranslator(s *Statement, schema Schema, given []uint32) *translator {
@@ -229,6 +231,7 @@ func (t *translator) paramType(n int) pgType {
 // finish assembles the plan: numbers the session values after the
 // client's parameters and defaults unknown parameter types to text.
 func (t *translator) finish(sqls []string, cols []Column) (*Plan, error) {
+	sqls = t.annotations(sqls)
 	if len(t.seqPre) > 0 {
 		sqls = append(append([]string{}, t.seqPre...), sqls...)
 	}
@@ -302,8 +305,7 @@ func (t *translator) statement(n *pg_query.Node) (*Plan, error) {
 	case *pg_query.Node_VacuumStmt:
 		return t.vacuumStmt(x.VacuumStmt)
 	case *pg_query.Node_CommentStmt:
-		// Accepted and dropped: comments belong to a future catalog.
-		return t.finish(nil, nil)
+		return t.commentStmt(x.CommentStmt)
 	case *pg_query.Node_CopyStmt:
 		return t.copyStmt(x.CopyStmt)
 	case *pg_query.Node_DeclareCursorStmt:

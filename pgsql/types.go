@@ -156,9 +156,24 @@ func typname(oid uint32) string {
 	return "unknown"
 }
 
-// declaredType returns the canonical PostgreSQL spelling of t for a
-// column declaration, e.g. "character varying(20)", "numeric(10,2)".
+// declaredType returns the spelling of t for a column declaration in
+// SQLite: PostgreSQL's canonical spelling ("character varying(20)",
+// "numeric(10,2)"), except that SQLite's type-name grammar wants the
+// modifier last: "timestamp without time zone(3)" for PostgreSQL's
+// "timestamp(3) without time zone". TypeOID reads both.
 func declaredType(t pgType) string {
+	switch t.oid {
+	case OIDTimestamp, OIDTimestamptz, OIDTime:
+		if t.mod >= 0 {
+			return typesByOID[t.oid].decl + "(" + strconv.Itoa(int(t.mod)) + ")"
+		}
+	}
+	return pgDeclaredType(t)
+}
+
+// pgDeclaredType returns the canonical PostgreSQL spelling of t, as
+// format_type prints it in a column's definition.
+func pgDeclaredType(t pgType) string {
 	ti, ok := typesByOID[t.oid]
 	if !ok {
 		return "text"

@@ -49,6 +49,9 @@ func newSchemaView(sc *store.Schema) *schemaView {
 		for _, tr := range t.Triggers {
 			pt.Triggers = append(pt.Triggers, pgsql.TableTrigger{Name: tr.Name, SQL: tr.SQL})
 		}
+		for _, a := range t.Annotations {
+			pt.Annotations = append(pt.Annotations, pgsql.Annotation{Kind: a.Kind, Name: a.Name, Value: a.Value})
+		}
 		if len(t.Triggers) > 0 {
 			v.trigTabs = append(v.trigTabs, t.Name)
 		}
