@@ -195,7 +195,12 @@ func (t *translator) typeOf(tn *pg_query.TypeName) (pgType, error) {
 			}
 			typ.mod = int32(mods[0]<<16|s) + 4
 		case OIDTimestamp, OIDTimestamptz:
-			// The precision is accepted and not enforced.
+			// The precision is kept in the type (a column reports it) and
+			// not enforced on values.
+			if mods[0] < 0 {
+				return tUnknown, t.errAt(tn.Location, pgerr.InvalidParameterValue, "TIMESTAMP(%d) precision must not be negative", mods[0])
+			}
+			typ.mod = int32(min(mods[0], 6))
 		case OIDFloat8:
 			if names[len(names)-1] == "float8" && len(names) == 2 && mods[0] <= 24 {
 				typ = tFloat4
