@@ -16,34 +16,10 @@ const psqlMetaDir = "testdata/psqlmeta"
 // knownMetaDiffs are the meta-commands whose output still differs from
 // PostgreSQL's, with the reason. Their diff is logged, not failed; a
 // command listed here that matches fails the test, so the list only
-// shrinks.
-var knownMetaDiffs = map[string]string{
-	"di":                     diffConstraintName,
-	"d_pgbench_accounts":     diffCheck,
-	"dplus_pgbench_accounts": diffCheck + "; " + diffComment + "; " + diffOptions,
-	"d_items":                diffTimestampPrecision,
-	"dplus_items":            diffTimestampPrecision,
-	"d_idt":                  diffIdentity + "; " + diffConstraintName + "; " + diffCheck,
-	"dplus_idt":              diffIdentity + "; " + diffConstraintName + "; " + diffCheck,
-	"d_orders":               diffCheck,
-	"dplus_orders":           diffCheck,
-}
-
-// The differences left, by cause. Each needs the SQL layer to keep a
-// PostgreSQL fact that SQLite's schema does not hold, so that the catalog
-// (pgsql/catalog.FromStore) can show it.
-const (
-	diffCheck = "CHECK constraints are enforced by SQLite but not shown: " +
-		"store.Schema does not carry them and the catalog has no PostgreSQL text of the expression"
-	diffConstraintName = "a column constraint's CONSTRAINT name (idt_code_uniq) is not kept: " +
-		"the UNIQUE index gets PostgreSQL's default name (idt_code_key)"
-	diffComment            = "COMMENT ON is accepted and dropped"
-	diffOptions            = "storage parameters (WITH (fillfactor=100)) are accepted and dropped"
-	diffTimestampPrecision = "timestamp(3) is stored as timestamp: the precision is dropped " +
-		"(SQLite's type-name grammar wants (n) last, as in \"timestamp without time zone(3)\")"
-	diffIdentity = "an identity column is stored as a serial one (AUTOINCREMENT rowid) " +
-		"and shown with nextval('idt_id_seq'::regclass) instead of \"generated always as identity\""
-)
+// shrinks. It is empty: what SQLite's schema does not hold (constraint
+// names, CHECK text, identity, comments, storage options) the SQL layer
+// keeps as annotations (pgsql/annotate.go) that the catalog shows.
+var knownMetaDiffs = map[string]string{}
 
 // TestPsqlMeta runs psql's meta-commands (\l, \dt, \d, \di, \dn, \du, \df,
 // \d TABLE, \d+ TABLE) against a node holding testdata/psqlmeta/schema.sql

@@ -1011,6 +1011,13 @@ func (t *translator) binaryOp(op string, a *pg_query.A_Expr, sc *scope) (*expr, 
 		if le.t.oid == OIDBytea && re.t.oid == OIDBytea {
 			return &expr{sql: "CAST(" + le.sql + " || " + re.sql + " AS BLOB)", t: tBytea, name: "?column?", agg: agg}, nil
 		}
+		if textForm[le.t.oid] && le.t == re.t {
+			// Arrays kept in their text form ('{a,b}'): concatenation,
+			// where an empty or NULL array adds nothing.
+			l, r := le.sql, re.sql
+			return &expr{sql: "(CASE WHEN " + l + " IS NULL OR " + l + " = '{}' THEN " + r + " WHEN " + r + " IS NULL OR " + r + " = '{}' THEN " + l +
+				" ELSE substr(" + l + ", 1, length(" + l + ") - 1) || ',' || substr(" + r + ", 2) END)", t: le.t, name: "?column?", agg: agg}, nil
+		}
 		ls, rs := t.textSQL(le), t.textSQL(re)
 		return &expr{sql: "(" + ls + " || " + rs + ")", t: tText, name: "?column?", agg: agg}, nil
 	case "~", "!~", "~*", "!~*":

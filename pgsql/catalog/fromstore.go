@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,10 +19,13 @@ import (
 // key), and indexes (an automatic index without SQL of its own is the
 // index of a PRIMARY KEY or UNIQUE constraint). store.Schema does not
 // carry foreign keys (AddForeignKeys reads them from SQLite), the SQL
-// layer's sequences (AddSequences reads them), CHECK constraints, storage
-// options, comments or sizes: the caller adds them to the result before
-// Fill if it has them. Tables named __replisql_… are the SQL layer's own
-// and left out.
+// layer's sequences (AddSequences reads them) or sizes: the caller adds
+// them to the result before Fill if it has them. What SQLite's schema
+// does not hold comes from the SQL layer's annotations of each table
+// (store.Table.Annotations, see pgsql/annotate.go): CHECK constraints
+// with their PostgreSQL text, constraint names, identity columns,
+// comments and storage options. Tables named __replisql_… are the SQL
+// layer's own and left out.
 func FromStore(sc *store.Schema, database string, users []string, settings map[string]string) *Snapshot {
 	s := &Snapshot{Database: database, Users: users, Settings: settings}
 	if sc == nil {
@@ -38,6 +42,8 @@ func FromStore(sc *store.Schema, database string, users []string, settings map[s
 			continue // the SQL layer's own tables (sequences)
 		}
 		t := Table{Name: st.Name, OID: st.OID}
+		notes := readAnnotations(st.Annotations)
+		t.Comment, t.Options = notes.comments[""], notes.options
 		auto := autoincrementRE.MatchString(st.SQL)
 		// SQLite reports integer columns as INTEGER; the table's own SQL
 		// keeps the declared PostgreSQL types (and tells int4 from int8).
@@ -56,23 +62,89 @@ func FromStore(sc *store.Schema, database string, users []string, settings map[s
 			if d, ok := declared[c.Name]; ok {
 				col.Type = d
 			}
-			if auto && c.PrimaryKey > 0 && pkCols == 1 {
+			col.Identity = notes.identity[c.Name]
+			col.Comment = notes.comments[c.Name]
+			if auto && c.PrimaryKey > 0 && pkCols == 1 && col.Identity == 0 {
 				col.Serial = true
 			}
-			if c.Default != "" && !col.Serial {
+			// An identity column draws from its sequence without a
+			// default, as in PostgreSQL.
+			if c.Default != "" && !col.Serial && col.Identity == 0 {
 				oid, _, _, _ := ParseType(col.Type)
 				col.Default = pgDefault(c.Default, oid)
 			}
 			t.Columns = append(t.Columns, col)
 		}
 		for _, ix := range st.Indexes {
-			t.Indexes = append(t.Indexes, Index{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique || ix.Primary,
-				Primary: ix.Primary, Constraint: ix.Primary || ix.Unique && ix.SQL == ""})
+			x := Index{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique || ix.Primary,
+				Primary: ix.Primary, Constraint: ix.Primary || ix.Unique && ix.SQL == ""}
+			for _, k := range notes.keys {
+				switch {
+				case k.Type == "p" && x.Primary,
+					k.Type == "u" && x.Unique && !x.Primary && x.Constraint && slices.Equal(k.Columns, x.Columns) && !k.used,
+					k.Type == "u" && x.Unique && x.Name == k.name:
+					x.Name, x.Constraint, k.used = k.name, true, true
+				}
+				if k.used && x.Name == k.name {
+					break
+				}
+			}
+			t.Indexes = append(t.Indexes, x)
 		}
+		t.Constraints = notes.checks
+		t.fkNames = notes.fkNames
 		s.Tables = append(s.Tables, t)
 	}
 	return s
 }
+
+// tableNotes are a table's annotations, read.
+type tableNotes struct {
+	identity map[string]byte   // column → 'a' or 'd'
+	comments map[string]string // column ("" the table) → comment
+	options  []string
+	checks   []Constraint
+	keys     []*keyNote        // named PRIMARY KEY and UNIQUE constraints
+	fkNames  map[string]string // columns (keyOf) → name of a named FOREIGN KEY
+}
+
+type keyNote struct {
+	pgsql.ConstraintNote
+	name string
+	used bool // matched to an index
+}
+
+func readAnnotations(anns []store.Annotation) tableNotes {
+	n := tableNotes{identity: map[string]byte{}, comments: map[string]string{}, fkNames: map[string]string{}}
+	for _, a := range anns {
+		switch a.Kind {
+		case pgsql.AnnIdentity:
+			if a.Value != "" {
+				n.identity[a.Name] = a.Value[0]
+			}
+		case pgsql.AnnComment:
+			n.comments[a.Name] = a.Value
+		case pgsql.AnnOptions:
+			n.options = pgsql.DecodeOptions(a.Value)
+		case pgsql.AnnConstraint:
+			c, ok := pgsql.DecodeConstraint(a.Value)
+			if !ok {
+				continue
+			}
+			switch c.Type {
+			case "c":
+				n.checks = append(n.checks, Constraint{Name: a.Name, Type: 'c', Columns: c.Columns, Check: c.Check})
+			case "p", "u":
+				n.keys = append(n.keys, &keyNote{ConstraintNote: c, name: a.Name})
+			case "f":
+				n.fkNames[keyOf(c.Columns)] = a.Name
+			}
+		}
+	}
+	return n
+}
+
+func keyOf(cols []string) string { return strings.Join(cols, "\x00") }
 
 var (
 	autoincrementRE = regexp.MustCompile(`(?i)\bAUTOINCREMENT\b`)
@@ -148,8 +220,9 @@ type Querier interface {
 
 // AddForeignKeys adds each table's foreign keys, as SQLite reports them
 // (pragma_foreign_key_list), to a Snapshot built by FromStore, before it is
-// filled. SQLite does not keep constraint names: they get PostgreSQL's
-// default names (TABLE_COLUMN_fkey).
+// filled. SQLite does not keep constraint names: a key named when it
+// was declared has its name from the table's annotations, the others get
+// PostgreSQL's default names (TABLE_COLUMN_fkey).
 func AddForeignKeys(ctx context.Context, q Querier, snap *Snapshot) error {
 	for i := range snap.Tables {
 		t := &snap.Tables[i]
@@ -186,7 +259,9 @@ func AddForeignKeys(ctx context.Context, q Querier, snap *Snapshot) error {
 		}
 		// pragma_foreign_key_list numbers the last declared key 0.
 		for j := len(order) - 1; j >= 0; j-- {
-			t.Constraints = append(t.Constraints, *byID[order[j]])
+			c := *byID[order[j]]
+			c.Name = t.fkNames[keyOf(c.Columns)]
+			t.Constraints = append(t.Constraints, c)
 		}
 	}
 	return nil

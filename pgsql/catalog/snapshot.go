@@ -63,6 +63,10 @@ type Table struct {
 	// pg_stat_user_tables.n_live_tup); 0 means unknown and is reported as
 	// -1, as PostgreSQL reports a table never analyzed.
 	Rows float64
+
+	// fkNames are the names of named foreign keys by their columns
+	// (keyOf), from FromStore for AddForeignKeys.
+	fkNames map[string]string
 }
 
 // Column is one column of a user table.
