@@ -49,13 +49,14 @@ func TestSmoke(t *testing.T) {
 		}
 	}
 	bin := replisqlBinForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second) // about 15 s on an idle machine
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second) // about 30 s on an idle machine
 	defer cancel()
 	dir := t.TempDir()
 	report := filepath.Join(dir, "benchmarks.md")
 	var out bytes.Buffer
 	err := run(ctx, []string{"--scale", "1", "--duration", "1s", "--clients", "2", "--simple", "select-only:2",
-		"--replisql-bin", bin, "--write-report", "--report", report, "--sample-interval", "100ms"}, &out, testLog{t})
+		"--configs", "single,sync-on", "--replisql-bin", bin, "--write-report", "--report", report,
+		"--sample-interval", "100ms"}, &out, testLog{t})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
@@ -70,10 +71,21 @@ func TestSmoke(t *testing.T) {
 		"| tpcb-like | prepared | 2 | PostgreSQL |", "| tpcb-like | prepared | 2 | RepliSQL |",
 		"| simple-update | prepared | 2 | RepliSQL |", "| select-only | prepared | 2 | RepliSQL |",
 		"| select-only | simple | 2 | RepliSQL |", "![TPS against clients](benchmarks.png)",
+		"### primary + standbys, ANY 1 (*), synchronous_commit = on", "| Script | Mode | Clients | System | Probes |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
+	}
+	// tpcb-like at 2 clients on RepliSQL: single node, the cluster, and the
+	// cluster's lag row.
+	if n := strings.Count(out.String(), "| tpcb-like | prepared | 2 | RepliSQL |"); n != 3 {
+		t.Errorf("%d tpcb-like RepliSQL rows, want 3:\n%s", n, out.String())
+	}
+	// The replicated configuration runs only --repl-scripts (tpcb-like).
+	_, repl, _ := strings.Cut(out.String(), "### primary + standbys")
+	if strings.Contains(repl, "| simple-update |") {
+		t.Errorf("the replicated configuration ran more than --repl-scripts:\n%s", repl)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "benchmarks.png")); err != nil || fi.Size() == 0 {
 		t.Errorf("no plot: %v", err)
@@ -225,6 +237,7 @@ func TestParseOptions(t *testing.T) {
 		{name: "unknown script", args: []string{"--scripts", "tpcc"}, wantErr: true},
 		{name: "unknown config", args: []string{"--configs", "raft"}, wantErr: true},
 		{name: "bad simple", args: []string{"--simple", "select-only"}, wantErr: true},
+		{name: "bad repl script", args: []string{"--repl-scripts", "tpcc"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -356,5 +369,101 @@ func TestShellJoin(t *testing.T) {
 	want := `--simple '' --replisql-label 'PG as RepliSQL' --x 'it'\''s' --quick`
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestCasesFor(t *testing.T) {
+	single, _ := lookupConfig("single")
+	async, _ := lookupConfig("async")
+	tests := []struct {
+		name   string
+		args   []string
+		cfg    Config
+		want   []string // Script/Mode/Clients of each case
+		allRun []string // scriptsRun
+	}{
+		{
+			name: "replicated default", args: []string{"--clients", "1,8", "--configs", "async"}, cfg: async,
+			want:   []string{"tpcb-like/prepared/1", "tpcb-like/prepared/8"},
+			allRun: []string{"tpcb-like"},
+		},
+		{
+			name: "single unchanged", args: []string{"--clients", "4", "--scripts", "select-only", "--simple", "select-only:2"}, cfg: single,
+			want:   []string{"select-only/prepared/4", "select-only/simple/2"},
+			allRun: []string{"select-only"},
+		},
+		{
+			name: "repl-scripts given", args: []string{"--clients", "2", "--configs", "single,async", "--scripts", "select-only",
+				"--simple", "", "--repl-scripts", "simple-update,tpcb-like"}, cfg: async,
+			want:   []string{"simple-update/prepared/2", "tpcb-like/prepared/2"},
+			allRun: []string{"select-only", "simple-update", "tpcb-like"},
+		},
+		{
+			name: "empty repl-scripts is --scripts", args: []string{"--clients", "2", "--configs", "async", "--scripts", "select-only",
+				"--repl-scripts", ""}, cfg: async,
+			want:   []string{"select-only/prepared/2"},
+			allRun: []string{"select-only"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseOptions(tt.args, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range o.casesFor(tt.cfg) {
+				got = append(got, c.Script+"/"+c.Mode+"/"+itoa(c.Clients))
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("cases %v, want %v", got, tt.want)
+			}
+			if got := o.scriptsRun(); strings.Join(got, " ") != strings.Join(tt.allRun, " ") {
+				t.Errorf("scriptsRun %v, want %v", got, tt.allRun)
+			}
+		})
+	}
+}
+
+func TestLagStats(t *testing.T) {
+	tests := []struct {
+		name           string
+		lags           []int64 // µs
+		p50, p99, maxv float64 // ms
+	}{
+		{name: "none", lags: nil},
+		{name: "one", lags: []int64{1500}, p50: 1.5, p99: 1.5, maxv: 1.5},
+		{name: "hundred and one", lags: append(seq(100), 1000000), p50: 0.051, p99: 0.1, maxv: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := lagStatsOf(tt.lags)
+			if st.N != len(tt.lags) || st.P50Ms != tt.p50 || st.P99Ms != tt.p99 || st.MaxMs != tt.maxv {
+				t.Errorf("got %+v, want n %d p50 %v p99 %v max %v", st, len(tt.lags), tt.p50, tt.p99, tt.maxv)
+			}
+		})
+	}
+}
+
+func TestWriteLag(t *testing.T) {
+	c := caseSpec{Script: "tpcb-like", Mode: "prepared", Clients: 8, Threads: 2}
+	o, err := parseOptions([]string{"--configs", "async"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := groupResult{Key: "async", Cases: []caseSpec{c}, Rows: []caseResult{
+		{Case: c, System: "RepliSQL", RepliSQL: true, Lag: &lagStats{N: 3, TimedOut: 1, Errors: 2, P50Ms: 1.25, P99Ms: 9, MaxMs: 9},
+			CatchUp: 300 * time.Second},
+		{Case: c, System: "PostgreSQL", Lag: &lagStats{N: 260, P50Ms: 0.5, P99Ms: 2, MaxMs: 3}, CatchUp: 20 * time.Millisecond, CatchUpOK: true},
+	}}
+	var b bytes.Buffer
+	(&report{Opts: o}).writeLag(&b, g)
+	for _, want := range []string{
+		"| tpcb-like | prepared | 8 | PostgreSQL | 260 | 0.50 | 2.00 | 3.00 | 0.0 |\n" +
+			"| tpcb-like | prepared | 8 | RepliSQL | 3 (1 timed out, 2 errors) | 1.25 | 9.00 | 9.00 | not after 300 |\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("lag table lacks %q:\n%s", want, b.String())
+		}
 	}
 }

@@ -13,7 +13,7 @@ type StartFunc func(ctx context.Context, h *Harness) (*Deployment, error)
 type Deployment struct {
 	System   string   // label in the report: "PostgreSQL", "RepliSQL"
 	Port     int      // where pgbench connects (primary, leader) on 127.0.0.1
-	Ports    []int    // every node, Port first
+	Ports    []int    // every node, Port first; the lag probe polls Ports[1]
 	PIDs     []int    // root processes whose process trees are measured
 	PprofURL string   // base URL of the node to profile, or "" (none)
 	Describe string   // one line for the report: nodes and replication mode
@@ -34,23 +34,17 @@ func (d *Deployment) Stop() error {
 // A Config is one row group of the report: the same topology deployed with
 // each system.
 type Config struct {
-	Key      string    // value of --configs
-	Name     string    // row group title
-	Postgres StartFunc // PostgreSQL 15 side
-	RepliSQL StartFunc // RepliSQL side; nil while not implemented
-	Todo     string    // why RepliSQL is nil, for the report
+	Key        string    // value of --configs
+	Name       string    // row group title
+	Postgres   StartFunc // PostgreSQL 15 side
+	RepliSQL   StartFunc // RepliSQL side; nil while not implemented
+	Todo       string    // why RepliSQL is nil, for the report
+	Replicated bool      // runs --repl-scripts, with the lag probe
 }
 
 // configs lists every configuration the harness knows. The replicated ones
 // compare PostgreSQL with one primary and --standbys streaming standbys with
-// a RepliSQL cluster of the same node count.
-//
-// TODO(replication): when `replisql serve` can form a cluster, add a
-// StartFunc startRepliSQLCluster(nodes, mode) in replisql.go that starts
-// 1+--standbys nodes (ports, data dirs, the cluster flags of the server), waits
-// for a leader, and returns the leader's port as Port, every node's PID in
-// PIDs and the leader's pprof URL; then set RepliSQL below. Nothing else in
-// the harness changes.
+// a RepliSQL cluster of the same node count and the same commit settings.
 var configs = []Config{
 	{
 		Key:      "single",
@@ -59,22 +53,25 @@ var configs = []Config{
 		RepliSQL: startRepliSQLSingle,
 	},
 	{
-		Key:      "async",
-		Name:     "primary + standbys, asynchronous",
-		Postgres: startPostgresReplicated(replAsync),
-		Todo:     "3-node RepliSQL cluster (asynchronous) not implemented yet",
+		Key:        "async",
+		Name:       "primary + standbys, asynchronous",
+		Postgres:   startPostgresReplicated(replAsync),
+		RepliSQL:   startRepliSQLCluster(replAsync),
+		Replicated: true,
 	},
 	{
-		Key:      "sync-on",
-		Name:     "primary + standbys, ANY 1 (*), synchronous_commit = on",
-		Postgres: startPostgresReplicated(replSyncOn),
-		Todo:     "3-node RepliSQL cluster (ANY 1, on) not implemented yet",
+		Key:        "sync-on",
+		Name:       "primary + standbys, ANY 1 (*), synchronous_commit = on",
+		Postgres:   startPostgresReplicated(replSyncOn),
+		RepliSQL:   startRepliSQLCluster(replSyncOn),
+		Replicated: true,
 	},
 	{
-		Key:      "remote-apply",
-		Name:     "primary + standbys, ANY 1 (*), synchronous_commit = remote_apply",
-		Postgres: startPostgresReplicated(replRemoteApply),
-		Todo:     "3-node RepliSQL cluster (ANY 1, remote_apply) not implemented yet",
+		Key:        "remote-apply",
+		Name:       "primary + standbys, ANY 1 (*), synchronous_commit = remote_apply",
+		Postgres:   startPostgresReplicated(replRemoteApply),
+		RepliSQL:   startRepliSQLCluster(replRemoteApply),
+		Replicated: true,
 	},
 }
 

@@ -9,16 +9,23 @@
 //	go run ./integration/bench --replisql-bin bin/replisql --write-report \
 //	    --profile-dir bin/profiles        # docs/benchmarks.{md,png}, one CPU profile per script
 //
-// The full run is 3 scripts × clients 1, 8, 32 with -M prepared, plus
-// select-only at 8 clients with -M simple: 10 cases × 2 systems × 30 s, at
-// scale 10. --quick is 5 s per case and clients 1, 8. --repeat N runs every
-// case N times and reports the median. --configs adds the replicated
-// configurations (PostgreSQL side only, until RepliSQL has a cluster).
+// The single-node configuration is 3 scripts × clients 1, 8, 32 with -M
+// prepared, plus select-only at 8 clients with -M simple: 10 cases × 2
+// systems × 30 s, at scale 10. --configs adds the replicated
+// configurations (async, sync-on, remote-apply): PostgreSQL 15 with a
+// primary and --standbys streaming standbys against a RepliSQL cluster of
+// as many nodes, with the same commit settings; they run --repl-scripts
+// (tpcb-like) at --clients, -M prepared, and measure replication lag
+// meanwhile. make bench runs all four configurations (about 25 minutes).
+// --quick is 5 s per case and clients 1, 8. --repeat N runs every case N
+// times and reports the median.
 //
 // testdata/postgres-shim.sh honours the RepliSQL command-line contract but
 // runs PostgreSQL 15, to check the harness with PostgreSQL on both sides:
 //
 //	go run ./integration/bench --quick --replisql-bin integration/bench/testdata/postgres-shim.sh
+//
+// (single node only: the shim does not form a cluster.)
 //
 // The report goes to standard output (and to --report with --write-report);
 // progress and warnings go to standard error. The exit status is 1 if a
@@ -35,7 +42,16 @@
 //   - postgres.go starts PostgreSQL 15 (initdb, postgres, pg_basebackup) as
 //     the user nobody when the harness runs as root; replisql.go starts the
 //     RepliSQL binary with its command-line contract
-//     `serve --data-dir DIR --listen 127.0.0.1:PORT [--pprof 127.0.0.1:PORT]`.
+//     `serve --data-dir DIR --listen 127.0.0.1:PORT [--pprof 127.0.0.1:PORT]`,
+//     and for a cluster `--name nI --peers n1=…,n2=… --leader n1
+//     --synchronous-commit C --synchronous-standby-names S` on every node.
+//     A replicated StartFunc returns only once the primary (leader) shows
+//     every standby (follower) 'streaming' in pg_stat_replication, and a
+//     'quorum' one in the synchronous modes.
+//   - lag.go measures replication lag during a case on a deployment with
+//     more than one node (Ports[0] the leader, Ports[1] the follower
+//     polled), and waits for the followers to catch up after the load and
+//     after every case.
 //   - pgbench.go runs one case (built-in script × clients × query mode) and
 //     parses pgbench's summary and its per-transaction log; procstat.go samples
 //     the server processes during the case.
@@ -63,11 +79,20 @@
 // touched them, so the report also gives the peak summed PSS
 // (/proc/PID/smaps_rollup), which divides shared pages among their users.
 //
+// Replication lag: every 75 ms a probe commits one row into bench_lag (id,
+// written_at) on the leader, then polls the first follower until the row is
+// visible; the lag is from the commit's return to the return of the first
+// poll that sees it. One connection to each node, the same statements and
+// timing for both systems. bench_lag is created before the load (pgbench
+// -i drops only pgbench_* tables) and is never emptied.
+//
 // # Invariants
 //
 // Every server the harness starts is stopped before run returns, also on
 // failure and on SIGINT/SIGTERM; every temporary directory is removed; every
 // wait is bounded in time; everything listens on and connects to 127.0.0.1.
+// Every case on a replicated deployment starts with every follower caught
+// up with the leader.
 // The two systems alternate case by case (ABBA order) so that drift on a
 // shared machine hits both.
 package main

@@ -175,10 +175,22 @@ func (h *Harness) serverSettings(ctx context.Context, port int) []string {
 	out, err := h.psql(ctx, port, "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ("+
 		strings.Join(quoted, ", ")+") ORDER BY name")
 	if err != nil {
-		if v, err2 := h.psql(ctx, port, "SHOW server_version"); err2 == nil {
-			return []string{"server_version = " + strings.TrimSpace(v), "(pg_settings not available)"}
+		// No current_setting(): ask for each setting with SHOW, which a
+		// RepliSQL node answers for those it has (among them its commit
+		// settings).
+		var s []string
+		for _, n := range settingNames {
+			if v, err := h.psql(ctx, port, "SHOW "+n); err == nil {
+				if v = strings.TrimSpace(v); v == "" {
+					v = "''"
+				}
+				s = append(s, n+" = "+v)
+			}
 		}
-		return []string{"(settings not available: " + firstLine(err.Error()) + ")"}
+		if len(s) == 0 {
+			return []string{"(settings not available: " + firstLine(err.Error()) + ")"}
+		}
+		return append(s, "(by SHOW: current_setting() not available; the others unknown to SHOW)")
 	}
 	var s []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -237,8 +249,7 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 			s.d = d
 			sides = append(sides, s)
 			sys.Describe, sys.Settings = d.Describe, d.Settings
-			h.logf("%s: loading %s (scale %d)", cfg.Name, s.label, h.opts.scale)
-			sys.Init, err = h.loadData(ctx, d)
+			err = h.prepare(ctx, cfg, d, &sys)
 			if err != nil {
 				sides = sides[:len(sides)-1]
 				err = errors.Join(err, d.Stop())
@@ -253,7 +264,8 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 			return g
 		}
 	}
-	cases := h.opts.cases()
+	cases := h.opts.casesFor(cfg)
+	g.Cases = cases
 	profileClients := map[string]int{} // script → clients of the case profiled
 	for _, c := range cases {
 		if c.Mode == "prepared" && c.Clients > profileClients[c.Script] {
@@ -290,6 +302,31 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 	}
 	g.Rows = medianRows(runs)
 	return g
+}
+
+// prepare loads the data on d. With followers, it first creates the lag
+// probe's table, and after the load waits until the followers have applied
+// it, so that the first case starts from a caught-up cluster.
+func (h *Harness) prepare(ctx context.Context, cfg Config, d *Deployment, sys *systemResult) error {
+	if len(d.Ports) > 1 {
+		if err := h.createLagTable(ctx, d); err != nil {
+			return err
+		}
+	}
+	h.logf("%s: loading %s (scale %d)", cfg.Name, d.System, h.opts.scale)
+	var err error
+	if sys.Init, err = h.loadData(ctx, d); err != nil {
+		return err
+	}
+	if len(d.Ports) > 1 {
+		took, err := h.waitFollowersApplied(ctx, d, 10*time.Minute+time.Duration(h.opts.scale)*30*time.Second)
+		if err != nil {
+			return fmt.Errorf("after the load: %w", err)
+		}
+		sys.LoadCatchUp = took
+		h.logf("%s: %s followers applied the load %.1f s after it ended", cfg.Name, d.System, took.Seconds())
+	}
+	return nil
 }
 
 // loadData creates the pgbench tables on d, by --init's method, and returns

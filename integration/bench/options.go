@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,8 @@ type options struct {
 	duration       time.Duration
 	clients        []int
 	scripts        []string
-	simple         string // "script:clients" of the one -M simple row, or ""
+	replScripts    []string // scripts of the replicated configurations
+	simple         string   // "script:clients" of the one -M simple row, or ""
 	maxThreads     int
 	repeat         int // rounds of every case; rows show the median-TPS run
 	configs        []string
@@ -42,11 +44,12 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	o := &options{args: args}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var clients, scripts, configs string
+	var clients, scripts, replScripts, configs string
 	fs.IntVar(&o.scale, "scale", 10, "pgbench scale factor (-s)")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "duration of each case (whole seconds, at least 1s)")
 	fs.StringVar(&clients, "clients", "1,8,32", "comma-separated client counts (-c); threads are min(clients, --max-threads)")
 	fs.StringVar(&scripts, "scripts", strings.Join(builtinScripts, ","), "comma-separated pgbench built-in scripts, or insert / insert-off (single-row INSERT commits with synchronous_commit on / off)")
+	fs.StringVar(&replScripts, "repl-scripts", "tpcb-like", `scripts of the replicated configurations, -M prepared at --clients ("" for --scripts); the lag probe runs during each`)
 	fs.StringVar(&o.simple, "simple", "select-only:8", `the one extra "-M simple" case as script:clients ("" for none)`)
 	fs.IntVar(&o.repeat, "repeat", 1, "run every case this many times (rounds, systems alternating); rows show the run with the median TPS and the spread")
 	fs.IntVar(&o.maxThreads, "max-threads", 2, "pgbench threads per case are min(clients, this)")
@@ -89,6 +92,15 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	for _, s := range o.scripts {
 		if !isBuiltinScript(s) {
 			return nil, fmt.Errorf("--scripts: %q is not a pgbench built-in script (%s) nor insert/insert-off", s, strings.Join(builtinScripts, ", "))
+		}
+	}
+	o.replScripts = splitList(replScripts)
+	if len(o.replScripts) == 0 {
+		o.replScripts = o.scripts
+	}
+	for _, s := range o.replScripts {
+		if !isBuiltinScript(s) {
+			return nil, fmt.Errorf("--repl-scripts: %q is not a pgbench built-in script (%s) nor insert/insert-off", s, strings.Join(builtinScripts, ", "))
 		}
 	}
 	if o.simple != "" {
@@ -200,17 +212,45 @@ func (c caseSpec) String() string {
 	return fmt.Sprintf("%s -M %s -c %d -j %d", c.Script, c.Mode, c.Clients, c.Threads)
 }
 
-// cases lists the cases of one configuration, in run order.
+// cases lists the cases of the single-node configuration, in run order.
 func (o *options) cases() []caseSpec {
+	return o.casesOf(o.scripts, o.simple)
+}
+
+// casesFor lists the cases of cfg, in run order: a replicated
+// configuration runs --repl-scripts, -M prepared only.
+func (o *options) casesFor(cfg Config) []caseSpec {
+	if cfg.Replicated {
+		return o.casesOf(o.replScripts, "")
+	}
+	return o.cases()
+}
+
+// scriptsRun lists, in order and once each, the scripts the selected
+// configurations run.
+func (o *options) scriptsRun() []string {
+	var out []string
+	for _, k := range o.configs {
+		cfg, _ := lookupConfig(k)
+		for _, c := range o.casesFor(cfg) {
+			if !slices.Contains(out, c.Script) {
+				out = append(out, c.Script)
+			}
+		}
+	}
+	return out
+}
+
+func (o *options) casesOf(scripts []string, simple string) []caseSpec {
 	threads := func(c int) int { return min(c, o.maxThreads) }
 	var out []caseSpec
-	for _, s := range o.scripts {
+	for _, s := range scripts {
 		for _, c := range o.clients {
 			out = append(out, caseSpec{Script: s, Mode: "prepared", Clients: c, Threads: threads(c)})
 		}
 	}
-	if o.simple != "" {
-		s, c, _ := parseSimple(o.simple)
+	if simple != "" {
+		s, c, _ := parseSimple(simple)
 		out = append(out, caseSpec{Script: s, Mode: "simple", Clients: c, Threads: threads(c)})
 	}
 	return out

@@ -43,7 +43,7 @@ func writePlot(path string, o *options, groups []groupResult) error {
 	}
 	var panels []*plot.Plot
 	lines := 0
-	for _, script := range o.scripts {
+	for _, script := range o.scriptsRun() {
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("%s (-M prepared, scale %d, %d s)", script, o.scale, int(o.duration.Seconds()))
 		p.X.Label.Text = "clients"

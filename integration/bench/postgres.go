@@ -30,6 +30,19 @@ func (m replMode) String() string {
 	}
 }
 
+// commitSettings are synchronous_commit and synchronous_standby_names of
+// the primary (leader) in mode.
+func (m replMode) commitSettings() (commit, standbyNames string) {
+	switch m {
+	case replAsync:
+		return "on", ""
+	case replSyncOn:
+		return "on", "ANY 1 (*)"
+	default:
+		return "remote_apply", "ANY 1 (*)"
+	}
+}
+
 // pgNode is one running PostgreSQL server.
 type pgNode struct {
 	dir  string // owned by the server user; holds data/, the socket and the log
@@ -148,12 +161,9 @@ func startPostgresReplicated(mode replMode) StartFunc {
 			return nil, err
 		}
 		if mode != replAsync {
-			commit := "on"
-			if mode == replRemoteApply {
-				commit = "remote_apply"
-			}
+			commit, standbyNames := mode.commitSettings()
 			for _, sql := range []string{
-				"ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'",
+				"ALTER SYSTEM SET synchronous_standby_names = '" + standbyNames + "'",
 				"ALTER SYSTEM SET synchronous_commit = '" + commit + "'",
 				"SELECT pg_reload_conf()",
 			} {
@@ -161,11 +171,8 @@ func startPostgresReplicated(mode replMode) StartFunc {
 					return nil, fmt.Errorf("configure primary: %w", err)
 				}
 			}
-			// The reload is asynchronous; wait until the primary sees a quorum standby.
-			if err := h.waitFor(ctx, 30*time.Second, "a quorum standby", func() (bool, error) {
-				out, err := h.psql(ctx, primary.port, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'quorum'")
-				return err == nil && strings.TrimSpace(out) != "0", nil
-			}); err != nil {
+			// The reload is asynchronous.
+			if err := h.waitQuorum(ctx, primary.port); err != nil {
 				return nil, err
 			}
 		}
@@ -182,6 +189,14 @@ func startPostgresReplicated(mode replMode) StartFunc {
 		}
 		return d, nil
 	}
+}
+
+// waitQuorum waits until the primary (leader) on port has a quorum standby.
+func (h *Harness) waitQuorum(ctx context.Context, port int) error {
+	return h.waitFor(ctx, 30*time.Second, "a quorum standby", func() (bool, error) {
+		out, err := h.psql(ctx, port, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'quorum'")
+		return err == nil && strings.TrimSpace(out) != "0", nil
+	})
 }
 
 // waitStreaming waits until the primary on port has n streaming standbys.

@@ -12,6 +12,7 @@ import (
 type groupResult struct {
 	Key, Name, Todo string
 	Systems         []systemResult
+	Cases           []caseSpec   // the configuration's cases, in run order
 	Rows            []caseResult // in run order
 }
 
@@ -22,7 +23,10 @@ type systemResult struct {
 	Describe string
 	Init     string
 	Settings []string
-	Err      string // why it was not measured
+	// LoadCatchUp is how long after the load the followers had applied
+	// it (replicated configurations).
+	LoadCatchUp time.Duration
+	Err         string // why it was not measured
 }
 
 // report is everything the Markdown report shows.
@@ -58,12 +62,18 @@ func (r *report) writeMarkdown(w io.Writer) {
 	p("- Data: scale %d (`pgbench -i -s %d`, or the SQL fallback where noted), loaded once per system and configuration.\n", o.scale, o.scale)
 	p("- Each case: `pgbench -b SCRIPT -M MODE -c CLIENTS -j min(CLIENTS, %d) -T %d -l`, %d s, over TCP on 127.0.0.1.\n",
 		o.maxThreads, int(o.duration/time.Second), int(o.duration/time.Second))
-	p("- Scripts: %s; clients: %s; `-M prepared`", strings.Join(o.scripts, ", "), joinInts(o.clients))
-	if o.simple != "" {
-		s, c, _ := parseSimple(o.simple)
-		p(", plus one `-M simple` case (%s, %d clients)", s, c)
+	if r.ran(false) {
+		p("- Single node: scripts %s; clients: %s; `-M prepared`", strings.Join(o.scripts, ", "), joinInts(o.clients))
+		if o.simple != "" {
+			s, c, _ := parseSimple(o.simple)
+			p(", plus one `-M simple` case (%s, %d clients)", s, c)
+		}
+		p(".\n")
 	}
-	p(".\n")
+	if r.ran(true) {
+		p("- Replicated configurations: scripts %s; clients: %s; `-M prepared`. During each case a probe measures\n", strings.Join(o.replScripts, ", "), joinInts(o.clients))
+		p("  replication lag (see Method); after each case the harness waits until every follower has applied the leader's WAL.\n")
+	}
 	if o.repeat > 1 {
 		p("- Every case ran %d times (rounds; the system going first alternates). A row is the run with the median TPS;\n", o.repeat)
 		p("  ±N%% is half the spread (max − min) of TPS over the runs, relative to the median.\n")
@@ -94,6 +104,16 @@ func (r *report) writeMarkdown(w io.Writer) {
 	p("  samples every %v of the summed RSS of every process in the tree; that counts shared buffers once per\n", o.sampleInterval)
 	p("  process that touched them, hence also **Peak PSS**: the peak of the summed proportional set size\n")
 	p("  (`/proc/PID/smaps_rollup`), which shares those pages out, and is the fairer memory comparison.\n")
+	if r.ran(true) {
+		p("- **Replication lag** (replicated configurations): every %v a probe commits one row (`%s`) on the\n", lagProbeInterval, lagInsertSQL)
+		p("  leader/primary, then polls the first follower/standby (`%s`) until the row is there,\n", lagSelectSQL)
+		p("  every %v–%v (a tenth of the time waited so far). A probe's lag is from the commit's return to the\n", lagPollMin, lagPollMax)
+		p("  return of the first poll that sees the row, so it includes one poll round trip. One pgx connection\n")
+		p("  to each side, the same for both systems; a probe in flight when the case ends is not counted; a row not\n")
+		p("  visible after %v counts as timed out. p50/p99 by nearest rank. In the synchronous modes the commit waits\n", lagProbeTimeout)
+		p("  for *any* one standby, which need not be the one polled. **Catch-up**: after pgbench ends, a marker row\n")
+		p("  is committed on the leader; the time from that commit until every follower shows it (polled every %v).\n", catchUpPoll)
+	}
 	p("- The pgbench client runs on the same cores as the servers.\n\n")
 
 	if len(r.Warnings) > 0 {
@@ -114,6 +134,9 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 			continue
 		}
 		p("- **%s**: %s. Data: %s.", s.Label, s.Describe, s.Init)
+		if s.LoadCatchUp > 0 {
+			p(" Followers applied the load %.1f s after it ended.", s.LoadCatchUp.Seconds())
+		}
 		if meth := rssMethod(g.Rows, s.Label); meth != "" {
 			p(" Peak RSS: %s.", meth)
 		}
@@ -129,7 +152,7 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 	}
 	p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
 	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	for _, c := range r.Opts.cases() {
+	for _, c := range g.Cases {
 		// PostgreSQL first, whatever the run order was.
 		rows := rowsFor(g.Rows, c)
 		var pg *caseResult
@@ -168,6 +191,7 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 		}
 	}
 	p("\n")
+	r.writeLag(w, g)
 	var profiles []string
 	for _, x := range g.Rows {
 		if x.Profile != "" {
@@ -177,6 +201,48 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 	if len(profiles) > 0 {
 		p("CPU profiles of %s: %s.\n\n", r.Opts.replisqlLabel, strings.Join(profiles, ", "))
 	}
+}
+
+// writeLag writes g's replication lag table, if its rows have lag probes.
+func (r *report) writeLag(w io.Writer, g groupResult) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	probed := false
+	for _, x := range g.Rows {
+		probed = probed || x.Lag != nil
+	}
+	if !probed {
+		return
+	}
+	p("Replication lag, commit on the leader/primary to visibility on a follower/standby, during the cases above:\n\n")
+	p("| Script | Mode | Clients | System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up s |\n")
+	p("|---|---|--:|---|--:|--:|--:|--:|--:|\n")
+	for _, c := range g.Cases {
+		for _, x := range rowsFor(g.Rows, c) {
+			if x.Lag == nil {
+				continue
+			}
+			catchUp := fmt.Sprintf("%.1f", x.CatchUp.Seconds())
+			if !x.CatchUpOK {
+				catchUp = fmt.Sprintf("not after %.0f", x.CatchUp.Seconds())
+			}
+			lag := "| — | — | —"
+			if x.Lag.N > 0 {
+				lag = fmt.Sprintf("| %.2f | %.2f | %.2f", x.Lag.P50Ms, x.Lag.P99Ms, x.Lag.MaxMs)
+			}
+			p("| %s | %s | %d | %s | %s %s | %s |\n", c.Script, c.Mode, c.Clients, x.System, formatLagCount(*x.Lag), lag, catchUp)
+		}
+	}
+	p("\n")
+}
+
+// ran reports whether a configuration that is (or is not) replicated ran.
+func (r *report) ran(replicated bool) bool {
+	for _, g := range r.Groups {
+		if cfg, ok := lookupConfig(g.Key); ok && cfg.Replicated == replicated {
+			return true
+		}
+	}
+	return false
 }
 
 // rowsFor returns g's rows for case c, PostgreSQL first.

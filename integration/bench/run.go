@@ -32,8 +32,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}
 	rep := &report{Opts: opts, Started: time.Now(), Machine: collectMachine(ctx, opts)}
-	ncases := len(opts.cases())
-	h.logf("%d configuration(s) × %d cases × 2 systems × %v; temp dir %s", len(opts.configs), ncases, opts.duration, h.root)
+	ncases := 0
+	for _, key := range opts.configs {
+		cfg, _ := lookupConfig(key)
+		ncases += len(opts.casesFor(cfg))
+	}
+	h.logf("%d configuration(s), %d cases in all × 2 systems × %v; temp dir %s", len(opts.configs), ncases, opts.duration, h.root)
 	for _, key := range opts.configs {
 		cfg, _ := lookupConfig(key)
 		rep.Groups = append(rep.Groups, h.runConfig(ctx, cfg))

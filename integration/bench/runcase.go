@@ -26,7 +26,10 @@ type caseResult struct {
 	Runs      int     // successful runs this row summarises (--repeat)
 	TPSMin    float64 // lowest and highest TPS over those runs
 	TPSMax    float64
-	Profile   string // path of the CPU profile taken during the case, if any
+	Profile   string        // path of the CPU profile taken during the case, if any
+	Lag       *lagStats     // replication lag probes during the case; nil without a follower
+	CatchUp   time.Duration // after the case, until every follower had applied the leader's WAL
+	CatchUpOK bool          // false: the followers had not caught up after catchUpTimeout (or the wait failed)
 	Err       string
 }
 
@@ -37,8 +40,13 @@ func (r caseResult) cpuPerTxnMicros() float64 {
 	return r.CPUSec / float64(r.Txns) * 1e6
 }
 
+// catchUpTimeout bounds the wait for the followers after a case.
+const catchUpTimeout = 5 * time.Minute
+
 // runCase runs c against d while sampling d's processes, and, if
-// profilePath is set, saves a CPU profile of d taken during the case.
+// profilePath is set, saves a CPU profile of d taken during the case. On a
+// deployment with followers, the lag probe runs during the case, and
+// runCase then waits until the followers have caught up.
 func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profilePath string) caseResult {
 	r := caseResult{Case: c, System: d.System}
 	logDir, err := os.MkdirTemp(h.root, "txlog-")
@@ -57,9 +65,27 @@ func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profil
 			go func() { profErr <- fetchProfile(ctx, d.PprofURL, secs, profilePath) }()
 		}
 	}
+	var probe *lagProbe
+	if len(d.Ports) > 1 {
+		probe = startLagProbe(ctx, d)
+	}
 	s := startSampler(d.PIDs, h.opts.sampleInterval)
 	sum, runErr := h.runPgbench(ctx, d.Port, c, logDir)
 	sample := s.stop()
+	if probe != nil {
+		lag := probe.stop()
+		r.Lag = &lag
+		if lag.FirstErr != "" {
+			h.warnf("%s: %s: lag probe: %d error(s), the first: %s", d.System, c, lag.Errors, lag.FirstErr)
+		}
+		// The next case starts from followers that have caught up; how
+		// long that took shows the backlog the case left.
+		r.CatchUp, err = h.waitFollowersApplied(ctx, d, catchUpTimeout)
+		r.CatchUpOK = err == nil
+		if err != nil {
+			h.warnf("%s: %s: followers did not catch up: %v", d.System, c, err)
+		}
+	}
 	if profilePath != "" {
 		if err := <-profErr; err != nil {
 			h.warnf("%s: %s: CPU profile: %v", d.System, c, err)
