@@ -111,7 +111,8 @@ func (c *cluster) compare() string {
 // TestReplicationCommitLevels proves which wait each synchronous_commit
 // level makes, by pausing the followers (SIGSTOP: they receive nothing).
 func TestReplicationCommitLevels(t *testing.T) {
-	c := startCluster(t, 3)
+	// Without forwarding, a follower refuses writes (25006).
+	c := startCluster(t, 3, "--forward-writes=false")
 	ctx := testCtx(t)
 	leader := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
 	defer leader.Close(ctx)

@@ -179,6 +179,15 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 			return nil, err
 		}
 		return &expr{sql: s, t: tInt4, name: name, strength: 2}, nil
+	case "replisql_last_commit_lsn":
+		if len(f.Args) != 0 {
+			break
+		}
+		s, err := t.extra(ValueLastCommitLSN)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{sql: s, t: pgType{3220, -1}, name: name, strength: 2}, nil
 	case "current_schema":
 		return &expr{sql: "'public'", t: tName, name: name, strength: 2}, nil
 	case "version":

@@ -204,6 +204,8 @@ func (s *Session) runShow(show *pgsql.ShowStmt, w pgwire.ResultWriter) error {
 func (s *Session) showValue(name string) (string, bool) {
 	name = strings.ToLower(name)
 	switch name {
+	case "replisql.served_by":
+		return s.servedBy, true
 	case "transaction_isolation":
 		if s.tx.block {
 			return s.tx.isolation, true

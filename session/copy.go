@@ -14,6 +14,18 @@ import (
 
 // runCopy runs COPY … FROM STDIN and COPY … TO STDOUT.
 func (s *Session) runCopy(ctx context.Context, cp *pgsql.CopyStmt, w pgwire.ResultWriter) error {
+	opts, format, err := copyOptions(cp)
+	if err != nil {
+		return err
+	}
+	if cp.From {
+		return s.copyFrom(ctx, cp, opts, format, w)
+	}
+	return s.copyTo(ctx, cp, opts, format, w)
+}
+
+// copyOptions reads COPY's options and its wire format.
+func copyOptions(cp *pgsql.CopyStmt) (pgwire.CopyOptions, pgwire.CopyFormat, error) {
 	opts := pgwire.CopyOptions{
 		Format:    cp.Format,
 		Delimiter: cp.Delimiter,
@@ -28,13 +40,9 @@ func (s *Session) runCopy(ctx context.Context, cp *pgsql.CopyStmt, w pgwire.Resu
 		opts.Delimiter, opts.Null, opts.NullSet, opts.Quote, opts.Escape = "", "", false, "", ""
 	}
 	if err := opts.Validate(); err != nil {
-		return err
+		return opts, 0, err
 	}
-	format := opts.WireFormat()
-	if cp.From {
-		return s.copyFrom(ctx, cp, opts, format, w)
-	}
-	return s.copyTo(ctx, cp, opts, format, w)
+	return opts, opts.WireFormat(), nil
 }
 
 // copyColumns resolves the table's columns named by COPY.

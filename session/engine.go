@@ -8,6 +8,7 @@ import (
 
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/router"
 	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
 )
@@ -28,7 +29,12 @@ type Config struct {
 	// Replication is this node's place in the cluster; nil for a single
 	// node.
 	Replication Replication
-	Logger      zerolog.Logger
+	// Router forwards writes to the leader (a follower's sessions); nil:
+	// writes on a follower fail with 25006.
+	Router *router.Pool
+	// NodeName is this node's name (SHOW replisql.served_by).
+	NodeName string
+	Logger   zerolog.Logger
 }
 
 // Replication is what sessions need of the cluster (package replica

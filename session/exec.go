@@ -224,6 +224,10 @@ func (s *Session) extraArgs(extra []pgsql.SessionValue) []any {
 			out[i] = s.eng.cfg.Database
 		case pgsql.ValueBackendPID:
 			out[i] = int64(s.info.ProcessID)
+		case pgsql.ValueLastCommitLSN:
+			if s.lastCommit != 0 {
+				out[i] = s.lastCommit.String()
+			}
 		default:
 			out[i] = nil
 		}

@@ -18,6 +18,9 @@ type prepared struct {
 	params    []uint32
 	cols      []pgwire.Column
 	closed    bool
+	// forwarded: the statement was described by the leader (this node
+	// could not plan it) and runs there.
+	forwarded bool
 }
 
 // Prepare implements pgwire.Session.
@@ -40,7 +43,16 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return nil, err
 	}
 	if err := p.replan(ctx); err != nil {
-		return nil, err
+		if !s.routed() || !planOnLeader(err) {
+			return nil, err
+		}
+		// A relation this node does not have yet (created by the
+		// session's forwarded transaction): the leader describes it.
+		params, cols, lerr := s.describeOnLeader(ctx, sql, paramOIDs)
+		if lerr != nil {
+			return nil, lerr
+		}
+		p.forwarded, p.params, p.cols, p.plan = true, params, cols, nil
 	}
 	s.prepared[p] = struct{}{}
 	return p, nil
@@ -94,7 +106,7 @@ func (s *Session) Bind(ctx context.Context, stmt pgwire.Prepared, args []any) (p
 	if err := s.checkFailed(p.st); err != nil {
 		return nil, err
 	}
-	if planned(p.st) {
+	if planned(p.st) && !p.forwarded {
 		// A schema change since Prepare: plan again, as PostgreSQL
 		// revalidates cached plans.
 		plan, err := s.plan(ctx, p.st, p.paramOIDs)
@@ -109,7 +121,7 @@ func (s *Session) Bind(ctx context.Context, stmt pgwire.Prepared, args []any) (p
 	if len(args) != len(p.params) {
 		return nil, pgerr.New(pgerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(args), len(p.params))
 	}
-	bp := &boundPortal{portal: portal{s: s, st: p.st, plan: p.plan, args: args, cols: p.cols}}
+	bp := &boundPortal{portal: portal{s: s, st: p.st, plan: p.plan, args: args, cols: p.cols}, params: p.params, forwarded: p.forwarded}
 	s.portals = append(s.portals, &bp.portal)
 	return bp, nil
 }
@@ -117,7 +129,9 @@ func (s *Session) Bind(ctx context.Context, stmt pgwire.Prepared, args []any) (p
 // boundPortal is an extended-protocol portal.
 type boundPortal struct {
 	portal
-	started bool
+	started   bool
+	params    []uint32 // parameter types, for a portal run on the leader
+	forwarded bool
 }
 
 func (b *boundPortal) Columns() []pgwire.Column { return b.cols }
@@ -132,6 +146,13 @@ func (b *boundPortal) Execute(ctx context.Context, maxRows int, w pgwire.ResultW
 	}
 	if b.st.Kind == pgsql.KindEmpty {
 		return false, w.EmptyQuery()
+	}
+	if !b.started && b.st.Kind != pgsql.KindShow && (b.forwarded || s.mustForward(ctx, b.st)) {
+		b.started, b.done = true, true
+		return false, s.forwardPortal(ctx, b, w)
+	}
+	if !b.started && b.st.Kind != pgsql.KindShow {
+		s.servedBy = s.eng.cfg.NodeName
 	}
 	if !planned(b.st) {
 		if b.started {
@@ -171,4 +192,11 @@ func (d describeless) DeallocateAllPrepared() {
 	if ps, ok := d.ResultWriter.(pgwire.PreparedStatements); ok {
 		ps.DeallocateAllPrepared()
 	}
+}
+
+// planOnLeader reports whether a planning error may only mean that this
+// follower has not applied the relation yet.
+func planOnLeader(err error) bool {
+	e := pgerr.As(err)
+	return e != nil && (e.Code == pgerr.UndefinedTable || e.Code == pgerr.UndefinedColumn || e.Code == pgerr.UndefinedFunction)
 }

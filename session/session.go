@@ -10,7 +10,9 @@ import (
 	"github.com/replisql/replisql/pgsql"
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
+	"github.com/replisql/replisql/router"
 	"github.com/replisql/replisql/store"
+	"github.com/replisql/replisql/wal"
 )
 
 // Session is one client connection's state. It implements pgwire.Session.
@@ -25,6 +27,13 @@ type Session struct {
 	prepared map[*prepared]struct{} // live prepared statements, for replanning
 	portals  []*portal              // open portals, closed at transaction end
 	cursors  map[string]*cursor     // SQL-level cursors by name
+
+	// Routing (forward.go): the backend on the leader that the session's
+	// transaction runs on, the end LSN of the session's last commit, and
+	// the node that ran its last statement.
+	fwd        *router.Backend
+	lastCommit wal.LSN
+	servedBy   string
 }
 
 var _ pgwire.Session = (*Session)(nil)
@@ -69,6 +78,7 @@ func (s *Session) TxStatus() byte {
 
 // Close implements pgwire.Session.
 func (s *Session) Close() {
+	s.dropForward()
 	s.endTx(context.Background(), false)
 	for _, c := range s.cursors {
 		c.close()
@@ -112,6 +122,15 @@ func (s *Session) runSimple(ctx context.Context, st *pgsql.Statement, w pgwire.R
 	if err := s.checkFailed(st); err != nil {
 		return err
 	}
+	if st.Kind == pgsql.KindShow {
+		// SHOW is answered here, and does not count as a statement for
+		// replisql.served_by.
+		return s.runCommand(ctx, st, w)
+	}
+	if s.mustForward(ctx, st) {
+		return s.forward(ctx, st, w)
+	}
+	s.servedBy = s.eng.cfg.NodeName
 	if planned(st) {
 		plan, err := s.plan(ctx, st, nil)
 		if err != nil {

@@ -94,6 +94,14 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 	if err == nil && lsn != 0 && s.eng.cfg.Replication != nil {
 		err = s.waitStandbys(ctx, lsn, level, standbyNames)
 	}
+	if err == nil && lsn != 0 {
+		s.lastCommit = lsn
+		if s.params.values["replisql.report_commit_lsn"] == "on" && s.info.Notify != nil {
+			// A follower forwarding this session's writes learns the
+			// commit's LSN for read-your-writes (ParameterStatus).
+			s.info.Notify("replisql.commit_lsn", lsn.String())
+		}
+	}
 	return err
 }
 

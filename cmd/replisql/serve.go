@@ -17,6 +17,7 @@ import (
 
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/replica"
+	"github.com/replisql/replisql/router"
 	"github.com/replisql/replisql/session"
 	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
@@ -50,6 +51,7 @@ type serveConfig struct {
 	standbyNames string
 	replUser     string
 	replPassword string
+	forward      bool
 }
 
 func serveFlags(c *serveConfig) *flag.FlagSet {
@@ -80,6 +82,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.standbyNames, "synchronous-standby-names", "", "default synchronous_standby_names: '', 'FIRST n (a, b)', 'ANY n (a, b | *)' (sessions may SET it)")
 	fs.StringVar(&c.replUser, "replication-user", "postgres", "role a follower connects to the leader as")
 	fs.StringVar(&c.replPassword, "replication-password", "", "password of --replication-user (prefer REPLISQL_REPLICATION_PASSWORD)")
+	fs.BoolVar(&c.forward, "forward-writes", true, "a follower runs its sessions' writes (and the rest of their transaction) on the leader; false: they fail with 25006")
 	return fs
 }
 
@@ -158,6 +161,7 @@ func serve(ctx context.Context, args []string) error {
 	defaults := map[string]string{"synchronous_commit": c.syncCommit, "synchronous_standby_names": c.standbyNames}
 	var node *replica.Node
 	var follower *replica.Follower
+	var pool *router.Pool
 	if nodeRole.leader {
 		leader := replica.NewLeader(st, sysID, log)
 		wire.ReplicationHandler = leader
@@ -169,7 +173,13 @@ func serve(ctx context.Context, args []string) error {
 		})
 		node = replica.FollowerNode(follower)
 		defaults["in_hot_standby"] = "on"
-		defaults["default_transaction_read_only"] = "on"
+		if c.forward {
+			pool = router.NewPool(router.Config{Leader: nodeRole.leaderAddr, LeaderName: c.leader,
+				User: c.replUser, Password: c.replPassword, Database: c.database, Logger: log})
+			defer pool.Close()
+		} else {
+			defaults["default_transaction_read_only"] = "on"
+		}
 	}
 	wire.Handler = session.NewEngine(session.Config{
 		ServerVersion: pgVersion,
@@ -177,6 +187,8 @@ func serve(ctx context.Context, args []string) error {
 		Defaults:      defaults,
 		Users:         roleNames(auth.Users),
 		Replication:   node,
+		Router:        pool,
+		NodeName:      nodeRole.name,
 		Logger:        log,
 	}, st)
 	srv, err := pgwire.NewServer(wire)

@@ -1,0 +1,122 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestWriteForwarding connects to a follower only: writes, transactions,
+// errors, RETURNING and COPY go to the leader and come back unchanged, in
+// every pgx query mode; the session reads its own writes on the follower.
+func TestWriteForwarding(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := testCtx(t)
+	f := c.nodes[1]
+	setup := connectPGX(t, f, pgx.QueryExecModeSimpleProtocol)
+	defer setup.Close(ctx)
+	mustExec(t, setup, `CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL UNIQUE, qty int CHECK (qty >= 0))`)
+	servedBy := func(conn *pgx.Conn) string {
+		var s string
+		if err := conn.QueryRow(ctx, `SHOW replisql.served_by`, pgx.QueryExecModeSimpleProtocol).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := servedBy(setup); got != "n1" {
+		t.Fatalf("CREATE TABLE on a follower was served by %q, want the leader n1", got)
+	}
+	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe,
+		pgx.QueryExecModeDescribeExec, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol}
+	for i, mode := range modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			conn := connectPGX(t, f, mode)
+			defer conn.Close(ctx)
+			name := fmt.Sprintf("item-%d", i)
+			// Autocommit write with RETURNING, then read it here.
+			var id int
+			if err := conn.QueryRow(ctx, `INSERT INTO items (name, qty) VALUES ($1, $2) RETURNING id`, name, 5).Scan(&id); err != nil {
+				t.Fatalf("INSERT … RETURNING: %v", err)
+			}
+			var qty int
+			if err := conn.QueryRow(ctx, `SELECT qty FROM items WHERE id = $1`, id).Scan(&qty); err != nil || qty != 5 {
+				t.Fatalf("read-your-writes: qty = %d, %v", qty, err)
+			}
+			if got := servedBy(conn); got != "n2" {
+				t.Fatalf("the read after the write was served by %q, want this follower n2", got)
+			}
+			// Errors keep their SQLSTATE.
+			_, err := conn.Exec(ctx, `INSERT INTO items (name, qty) VALUES ($1, 1)`, name)
+			wantSQLState(t, "duplicate name", err, "23505")
+			_, err = conn.Exec(ctx, `UPDATE items SET qty = -1 WHERE id = $1`, id)
+			wantSQLState(t, "check violation", err, "23514")
+			// A transaction: reads after its first write see it (they run
+			// on the leader), a failure aborts it, ROLLBACK undoes it.
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE items SET qty = qty + 10 WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.QueryRow(ctx, `SELECT qty FROM items WHERE id = $1`, id).Scan(&qty); err != nil || qty != 15 {
+				t.Fatalf("inside the transaction: qty = %d, %v", qty, err)
+			}
+			if err := tx.Rollback(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRow(ctx, `SELECT qty FROM items WHERE id = $1`, id).Scan(&qty); err != nil || qty != 5 {
+				t.Fatalf("after ROLLBACK: qty = %d, %v", qty, err)
+			}
+			tx, err = conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx.Exec(ctx, `UPDATE items SET qty = 7 WHERE id = $1`, id)
+			_, err = tx.Exec(ctx, `SELECT 1/0`)
+			wantSQLState(t, "division by zero in a forwarded transaction", err, "22012")
+			_, err = tx.Exec(ctx, `SELECT 1`)
+			wantSQLState(t, "statement after an error", err, "25P02")
+			tx.Rollback(ctx)
+			if err := conn.QueryRow(ctx, `SELECT qty FROM items WHERE id = $1`, id).Scan(&qty); err != nil || qty != 5 {
+				t.Fatalf("after a failed transaction: qty = %d, %v", qty, err)
+			}
+			checkUsable(t, conn, "forwarding")
+		})
+	}
+
+	// COPY FROM through the follower (pgx CopyFrom: binary COPY).
+	conn := connectPGX(t, f, pgx.QueryExecModeCacheStatement)
+	defer conn.Close(ctx)
+	var rows [][]any
+	for i := range 1000 {
+		rows = append(rows, []any{fmt.Sprintf("copied-%d", i), int32(i)})
+	}
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"name", "qty"}, pgx.CopyFromRows(rows))
+	if err != nil || n != 1000 {
+		t.Fatalf("CopyFrom through a follower: %d, %v", n, err)
+	}
+	var total int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM items WHERE name LIKE 'copied-%'`).Scan(&total); err != nil || total != 1000 {
+		t.Fatalf("after CopyFrom: %d rows, %v", total, err)
+	}
+
+	// Read-your-writes across connections: the token of one session is
+	// asked for by another, on the other follower.
+	var token string
+	if err := conn.QueryRow(ctx, `SELECT replisql_last_commit_lsn()::text`).Scan(&token); err != nil || !strings.Contains(token, "/") {
+		t.Fatalf("replisql_last_commit_lsn() = %q, %v", token, err)
+	}
+	other := connectPGX(t, c.nodes[2], pgx.QueryExecModeSimpleProtocol)
+	defer other.Close(ctx)
+	mustExec(t, other, fmt.Sprintf(`SET replisql.read_after_lsn = '%s'`, token))
+	if err := other.QueryRow(ctx, `SELECT count(*) FROM items WHERE name LIKE 'copied-%'`).Scan(&total); err != nil || total != 1000 {
+		t.Fatalf("n3 after read_after_lsn %s: %d rows, %v", token, total, err)
+	}
+	// Writes made on the leader reached both followers; all agree.
+	c.waitCaughtUp(context.Background())
+	t.Log(c.compare())
+}

@@ -1,0 +1,167 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/rs/zerolog"
+
+	"github.com/replisql/replisql/pgwire/pgerr"
+)
+
+// Config configures a Pool.
+type Config struct {
+	// Leader is the leader's address (host:port) and LeaderName its node
+	// name (what SHOW replisql.served_by reports).
+	Leader, LeaderName string
+	// Backends log in as the session's user; Password is sent for User
+	// (the cluster's internal role) only: a user authenticated by
+	// password on the follower needs trust, or the same role, on the
+	// leader. Database is the database they open.
+	User, Password, Database string
+	// MaxIdle bounds the idle connections kept (default 16).
+	MaxIdle int
+	Logger  zerolog.Logger
+}
+
+// Pool holds connections to the leader.
+type Pool struct {
+	cfg  Config
+	log  zerolog.Logger
+	mu   sync.Mutex
+	idle map[string][]*Backend // by user
+}
+
+// NewPool returns a pool of connections to cfg.Leader.
+func NewPool(cfg Config) *Pool {
+	if cfg.MaxIdle <= 0 {
+		cfg.MaxIdle = 16
+	}
+	if cfg.User == "" {
+		cfg.User = "postgres"
+	}
+	if cfg.Database == "" {
+		cfg.Database = "postgres"
+	}
+	return &Pool{cfg: cfg, log: cfg.Logger.With().Str("component", "router").Logger(), idle: map[string][]*Backend{}}
+}
+
+// LeaderName is the leader's node name.
+func (p *Pool) LeaderName() string { return p.cfg.LeaderName }
+
+// outputSettings fix how the backend prints values, so that DecodeParam
+// reads them back exactly.
+var outputSettings = map[string]string{
+	"DateStyle":          "ISO, MDY",
+	"IntervalStyle":      "postgres",
+	"extra_float_digits": "3",
+	"bytea_output":       "hex",
+	"client_encoding":    "UTF8",
+}
+
+// Get returns a backend connection for user (idle or new). The caller
+// gives it back with Put.
+func (p *Pool) Get(ctx context.Context, user string) (*Backend, error) {
+	for {
+		p.mu.Lock()
+		idle := p.idle[user]
+		if len(idle) == 0 {
+			p.mu.Unlock()
+			break
+		}
+		b := idle[len(idle)-1]
+		p.idle[user] = idle[:len(idle)-1]
+		p.mu.Unlock()
+		if !b.conn.IsClosed() {
+			return b, nil
+		}
+	}
+	host, port, err := net.SplitHostPort(p.cfg.Leader)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgconn.ParseConfig(fmt.Sprintf("host=%s port=%s sslmode=prefer connect_timeout=10", host, port))
+	if err != nil {
+		return nil, err
+	}
+	cfg.User, cfg.Database = user, p.cfg.Database
+	if user == p.cfg.User {
+		cfg.Password = p.cfg.Password
+	}
+	for k, v := range outputSettings {
+		cfg.RuntimeParams[k] = v
+	}
+	cfg.RuntimeParams["replisql.report_commit_lsn"] = "on"
+	b := &Backend{user: user, settings: map[string]string{}}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { b.notice(n) }
+	// A cancelled statement sends a CancelRequest to the leader (as the
+	// client's own cancel would), then gives up on the socket.
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 5 * time.Second}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgconn.ConnectConfig(cctx, cfg)
+	if err != nil {
+		return nil, unavailable(p.cfg.Leader, err)
+	}
+	b.conn = conn
+	return b, nil
+}
+
+// Put gives b back. A backend left inside a transaction, or broken, is
+// closed instead.
+func (p *Pool) Put(b *Backend) {
+	if b == nil {
+		return
+	}
+	b.w = nil
+	if b.conn.IsClosed() || b.conn.TxStatus() != 'I' || b.broken {
+		b.conn.Close(context.Background())
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle[b.user]) >= p.cfg.MaxIdle {
+		go b.conn.Close(context.Background())
+		return
+	}
+	p.idle[b.user] = append(p.idle[b.user], b)
+}
+
+// Close closes the idle connections.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = map[string][]*Backend{}
+	p.mu.Unlock()
+	for _, bs := range idle {
+		for _, b := range bs {
+			b.conn.Close(context.Background())
+		}
+	}
+}
+
+// unavailable is the error of a leader that cannot be reached.
+func unavailable(addr string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pgError(pe)
+	}
+	return pgerr.Wrap(err, pgerr.Code("08006"), "cannot reach the leader at %s to run a write: %v", addr, err)
+}
+
+// pgError turns the leader's error into ours, field for field.
+func pgError(pe *pgconn.PgError) *pgerr.Error {
+	return &pgerr.Error{
+		Severity: pe.Severity, Code: pgerr.Code(pe.Code), Message: pe.Message, Detail: pe.Detail,
+		Hint: pe.Hint, Position: pe.Position, Table: pe.TableName, Column: pe.ColumnName,
+		Constraint: pe.ConstraintName,
+	}
+}
