@@ -88,12 +88,16 @@ func DecodeOptions(value string) []string {
 	return o
 }
 
+// mustJSON encodes a note as JSON, without escaping <, > and &, which
+// CHECK expressions are full of.
 func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // strings and slices of strings always marshal
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // strings and slices of strings always encode
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // annotate records a fact for the plan being built.
@@ -169,7 +173,7 @@ func makeObjectName(name1, name2, label string) string {
 		return l - 63
 	}
 	for over() > 0 {
-		if len(n1) >= len(n2) {
+		if len(n1) > len(n2) {
 			n1 = n1[:len(n1)-1]
 		} else {
 			n2 = n2[:len(n2)-1]

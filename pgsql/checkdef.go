@@ -35,12 +35,13 @@ type pgText struct {
 type pgKind int
 
 const (
-	pgSimple pgKind = iota // a column, constant, function call or cast of one
-	pgOp                   // a binary operator
-	pgPrefix               // a prefix operator
-	pgBool                 // AND, OR, NOT
-	pgTest                 // IS [NOT] NULL, IS TRUE…, IS DISTINCT FROM, = ANY (…)
-	pgOther                // printed by pg_query: parenthesized wherever it is an operand
+	pgSimple  pgKind = iota // a column, constant, function call or cast of one
+	pgOp                    // a binary operator
+	pgPrefix                // a prefix operator
+	pgBool                  // AND, OR, NOT
+	pgTest                  // IS [NOT] NULL, IS TRUE…, IS DISTINCT FROM
+	pgArrayOp               // = ANY (…), <> ALL (…)
+	pgOther                 // printed by pg_query: parenthesized wherever it is an operand
 )
 
 // checkText returns the text pg_get_constraintdef(oid, true) prints for
@@ -77,6 +78,8 @@ func paren(child *pgText, parent pgKind, parentOp string, left bool) bool {
 		return parent != pgBool && parent != pgSimple
 	case pgTest:
 		return parent != pgBool && parent != pgSimple
+	case pgArrayOp:
+		return parent != pgSimple
 	case pgBool:
 		switch parent {
 		case pgBool:
@@ -267,12 +270,13 @@ func castTo(e *pgText, typ pgType) *pgText {
 }
 
 // coerceTo prints e as an operand of type typ: an untyped literal becomes
-// a constant of typ, anything else of another type is shown cast.
+// a constant of typ, anything else of another type is shown cast (a
+// type modifier alone makes no cast).
 func coerceTo(e *pgText, typ pgType) *pgText {
 	switch {
 	case e.lit != nil:
 		return constOf(*e.lit, typ)
-	case e.t.oid == 0 || typ.oid == 0 || e.t == typ:
+	case e.t.oid == 0 || typ.oid == 0 || e.t.oid == typ.oid:
 		return e
 	}
 	return castTo(e, typ)
@@ -393,7 +397,7 @@ func (t *translator) pgAExpr(a *pg_query.A_Expr, sc *scope) *pgText {
 		if op == "<>" {
 			quant = " <> ALL ("
 		}
-		return &pgText{s: operand(coerceTo(l, lt), pgTest, "", true) + quant + arr + ")", t: tBool, kind: pgTest}
+		return &pgText{s: operand(coerceTo(l, lt), pgArrayOp, "", true) + quant + arr + ")", t: tBool, kind: pgArrayOp}
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
 		bounds := a.Rexpr.GetList().GetItems()
 		if len(bounds) != 2 {

@@ -84,6 +84,14 @@ func (d *testDB) Table(name string) (*Table, bool) {
 		tb.Indexes = append(tb.Indexes, s)
 	}
 	irows.Close()
+	if arows, err := d.conn.QueryContext(ctx, `SELECT "kind", "name", "value" FROM "__replisql_annotations" WHERE "rel" = ? ORDER BY 1, 2`, name); err == nil {
+		for arows.Next() {
+			var a Annotation
+			_ = arows.Scan(&a.Kind, &a.Name, &a.Value)
+			tb.Annotations = append(tb.Annotations, a)
+		}
+		arows.Close()
+	}
 	return tb, true
 }
 

@@ -543,7 +543,7 @@ func TestAddSequences(t *testing.T) {
 		}
 	}
 	sc := &store.Schema{Tables: map[string]*store.Table{
-		"o": {Name: "o", OID: 16390, SQL: `CREATE TABLE "o" ("id" bigint, "n" integer NOT NULL DEFAULT (pg_nextval('o_n_seq')))`,
+		"o": {Name: "o", OID: 17990, SQL: `CREATE TABLE "o" ("id" bigint, "n" integer NOT NULL DEFAULT (pg_nextval('o_n_seq')))`,
 			Columns: []store.Column{{Name: "id", Type: "bigint"}, {Name: "n", Type: "integer", NotNull: true, Default: "(pg_nextval('o_n_seq'))"}}},
 		"__replisql_sequences": {Name: "__replisql_sequences", OID: 16388},
 	}}
@@ -564,5 +564,55 @@ func TestAddSequences(t *testing.T) {
 	}
 	if got := query(t, c, "SELECT pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"); len(got) != 1 || got[0] != "nextval('o_n_seq'::regclass)" {
 		t.Errorf("default: %q", got)
+	}
+}
+
+// TestFromStoreAnnotations: what the SQL layer's annotations record shows
+// in the catalog as PostgreSQL shows it.
+func TestFromStoreAnnotations(t *testing.T) {
+	sc := &store.Schema{Version: 1, Tables: map[string]*store.Table{
+		"idt": {Name: "idt", OID: 17990,
+			SQL: `CREATE TABLE "idt" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "code" text UNIQUE, "n" integer DEFAULT (pg_nextval('idt_n_seq')), "ts" timestamp without time zone(3), CONSTRAINT "idt_v" CHECK ("code" <> ''))`,
+			Columns: []store.Column{
+				{Name: "id", Type: "INTEGER", NotNull: true, PrimaryKey: 1},
+				{Name: "code", Type: "text"},
+				{Name: "n", Type: "integer", NotNull: true, Default: "(pg_nextval('idt_n_seq'))"},
+				{Name: "ts", Type: "timestamp without time zone(3)"},
+			},
+			Indexes: []store.Index{
+				{Name: "idt_pkey", Unique: true, Primary: true, Columns: []string{"id"}},
+				{Name: "sqlite_autoindex_idt_1", Unique: true, Columns: []string{"code"}},
+			},
+			Annotations: []store.Annotation{
+				{Kind: "comment", Name: "", Value: "identities"},
+				{Kind: "comment", Name: "code", Value: "the code"},
+				{Kind: "constraint", Name: "idt_code_uniq", Value: `{"type":"u","columns":["code"]}`},
+				{Kind: "constraint", Name: "idt_v", Value: `{"type":"c","columns":["code"],"check":"code <> ''::text"}`},
+				{Kind: "identity", Name: "id", Value: "a"},
+				{Kind: "identity", Name: "n", Value: "d"},
+				{Kind: "options", Name: "", Value: `["fillfactor=100"]`},
+			}},
+	}}
+	snap := FromStore(sc, "db", nil, nil)
+	c := openTestDB(t, snap)
+	tests := []struct {
+		name, query string
+		want        []string
+	}{
+		{"columns", `SELECT attname, format_type(atttypid, atttypmod), attidentity, atthasdef, coalesce(col_description(attrelid, attnum), '') FROM pg_catalog.pg_attribute WHERE attrelid = 17990 AND attnum > 0 ORDER BY attnum`,
+			[]string{"id\tinteger\ta\t0\t", "code\ttext\t\t0\tthe code", "n\tinteger\td\t0\t", "ts\ttimestamp(3) without time zone\t\t0\t"}},
+		{"constraints", `SELECT conname, contype, pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint WHERE conrelid = 17990 ORDER BY conname`,
+			[]string{"idt_code_uniq\tu\tUNIQUE (code)", "idt_pkey\tp\tPRIMARY KEY (id)", "idt_v\tc\tCHECK (code <> ''::text)"}},
+		{"table", `SELECT array_to_string(reloptions, ', '), obj_description(oid, 'pg_class') FROM pg_catalog.pg_class WHERE oid = 17990`,
+			[]string{"fillfactor=100\tidentities"}},
+		{"sequences", `SELECT relname FROM pg_catalog.pg_class WHERE relkind = 'S' ORDER BY 1`,
+			[]string{"idt_id_seq", "idt_n_seq"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := query(t, c, tc.query); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }
