@@ -67,6 +67,18 @@
 // and SQLite firing the triggers again on replay gives the same rows.
 // Details and limits in trigger.go.
 //
+// # Annotations
+//
+// What a table's PostgreSQL definition says and SQLite's schema cannot
+// hold — constraint names, the text pg_get_constraintdef prints for each
+// CHECK, identity columns, COMMENT ON TABLE/COLUMN, WITH (…) storage
+// parameters — is kept in the table __replisql_annotations, written by
+// the DDL plan in the DDL's own transaction (so the WAL logs and replays
+// it with the DDL) and loaded by the storage layer with the schema.
+// annotate.go specifies the rows; checkdef.go prints a CHECK as
+// PostgreSQL does. Type modifiers live in the declared type itself
+// (declaredType), in a spelling SQLite's grammar accepts.
+//
 // # Hooks for the system catalogs
 //
 // References to pg_catalog.* and information_schema.* (and unqualified
