@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -119,4 +120,96 @@ func TestWriteForwarding(t *testing.T) {
 	// Writes made on the leader reached both followers; all agree.
 	c.waitCaughtUp(context.Background())
 	t.Log(c.compare())
+}
+
+// TestReadRouting sends a leader's reads to followers: by policy, as
+// whole READ ONLY blocks, never to a follower that has not applied the
+// session's own commit or lags more than replisql.max_replica_lag.
+func TestReadRouting(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := testCtx(t)
+	conn := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
+	defer conn.Close(ctx)
+	mustExec(t, conn, `CREATE TABLE r (id int PRIMARY KEY)`)
+	c.waitCaughtUp(ctx)
+	servedBy := func(conn *pgx.Conn) string {
+		var s string
+		if err := conn.QueryRow(ctx, `SHOW replisql.served_by`, pgx.QueryExecModeSimpleProtocol).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// Default ('any'): the leader reads its own data.
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if got := servedBy(conn); got != "n1" {
+		t.Fatalf("read_routing any on the leader: served by %s", got)
+	}
+	mustExec(t, conn, `SET replisql.read_routing = 'followers'`)
+	seen := map[string]bool{}
+	for i := range 20 {
+		// Each read must see the session's own previous write, wherever
+		// it runs.
+		mustExec(t, conn, `INSERT INTO r VALUES ($1)`, i)
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != i+1 {
+			t.Fatalf("read %d after its own write saw %d rows (served by %s)", i, n, servedBy(conn))
+		}
+		seen[servedBy(conn)] = true
+	}
+	c.waitCaughtUp(ctx)
+	for range 10 {
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil || n != 20 {
+			t.Fatalf("count = %d, %v", n, err)
+		}
+		seen[servedBy(conn)] = true
+	}
+	if !seen["n2"] || !seen["n3"] {
+		t.Fatalf("read_routing followers used %v, want both followers", seen)
+	}
+	// A READ ONLY block runs on one follower as a whole.
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n)
+	first := servedBy(conn)
+	tx.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n)
+	if second := servedBy(conn); first == "n1" || second != first {
+		t.Fatalf("READ ONLY block: statements served by %s then %s", first, second)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Followers that lag more than the bound are skipped.
+	other := connectPGX(t, c.nodes[0], pgx.QueryExecModeSimpleProtocol)
+	defer other.Close(ctx)
+	mustExec(t, other, `SET replisql.read_routing = 'followers'`)
+	mustExec(t, other, `SET replisql.max_replica_lag = '1kB'`)
+	c.signal(1, syscall.SIGSTOP)
+	c.signal(2, syscall.SIGSTOP)
+	for i := 100; i < 150; i++ {
+		mustExec(t, conn, `INSERT INTO r VALUES ($1)`, i)
+	}
+	if err := other.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	got := servedBy(other)
+	c.signal(1, syscall.SIGCONT)
+	c.signal(2, syscall.SIGCONT)
+	if got != "n1" || n != 70 {
+		t.Fatalf("with both followers paused and a 1kB lag bound: %d rows served by %s, want 70 from n1", n, got)
+	}
+	// The routing metrics count what happened.
+	var reads int64
+	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(statements), 0) FROM replisql_stat_routing WHERE route = 'read'`).Scan(&reads); err != nil {
+		t.Fatal(err)
+	}
+	if reads < 10 {
+		t.Fatalf("replisql_stat_routing counts %d reads sent to followers", reads)
+	}
 }

@@ -81,3 +81,13 @@ func (n *Node) Standbys(names string) []StandbyStatus {
 	}
 	return n.leader.Standbys(names)
 }
+
+// LagBytes is how far a follower's applied position is behind the
+// leader's flushed WAL as last heard (0 on the leader).
+func (n *Node) LagBytes() int64 {
+	if n.follower == nil {
+		return 0
+	}
+	lag := int64(n.follower.leaderEnd.Load()) - int64(n.follower.st.AppliedLSN())
+	return max(lag, 0)
+}

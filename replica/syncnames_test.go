@@ -63,9 +63,9 @@ func TestSatisfied(t *testing.T) {
 		standbys []standbyPos
 		want     bool
 	}{
-		{"", LevelOn, nil, true},                      // asynchronous
-		{"ANY 1 (*)", LevelLocal, nil, true},          // local level never waits
-		{"ANY 1 (*)", LevelOn, nil, false},            // nobody connected: wait
+		{"", LevelOn, nil, true},             // asynchronous
+		{"ANY 1 (*)", LevelLocal, nil, true}, // local level never waits
+		{"ANY 1 (*)", LevelOn, nil, false},   // nobody connected: wait
 		{"ANY 1 (*)", LevelOn, []standbyPos{at("a", 1000, 999, 0)}, false},
 		{"ANY 1 (*)", LevelRemoteWrite, []standbyPos{at("a", 1000, 999, 0)}, true},
 		{"ANY 1 (*)", LevelOn, []standbyPos{at("a", 1000, 1000, 0)}, true},

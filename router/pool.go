@@ -17,9 +17,9 @@ import (
 
 // Config configures a Pool.
 type Config struct {
-	// Leader is the leader's address (host:port) and LeaderName its node
-	// name (what SHOW replisql.served_by reports).
-	Leader, LeaderName string
+	// Addr is the node's address (host:port) and Name its node name
+	// (what SHOW replisql.served_by reports).
+	Addr, Name string
 	// Backends log in as the session's user; Password is sent for User
 	// (the cluster's internal role) only: a user authenticated by
 	// password on the follower needs trust, or the same role, on the
@@ -38,7 +38,7 @@ type Pool struct {
 	idle map[string][]*Backend // by user
 }
 
-// NewPool returns a pool of connections to cfg.Leader.
+// NewPool returns a pool of connections to the node at cfg.Addr.
 func NewPool(cfg Config) *Pool {
 	if cfg.MaxIdle <= 0 {
 		cfg.MaxIdle = 16
@@ -52,8 +52,8 @@ func NewPool(cfg Config) *Pool {
 	return &Pool{cfg: cfg, log: cfg.Logger.With().Str("component", "router").Logger(), idle: map[string][]*Backend{}}
 }
 
-// LeaderName is the leader's node name.
-func (p *Pool) LeaderName() string { return p.cfg.LeaderName }
+// Name is the node's name.
+func (p *Pool) Name() string { return p.cfg.Name }
 
 // outputSettings fix how the backend prints values, so that DecodeParam
 // reads them back exactly.
@@ -82,7 +82,7 @@ func (p *Pool) Get(ctx context.Context, user string) (*Backend, error) {
 			return b, nil
 		}
 	}
-	host, port, err := net.SplitHostPort(p.cfg.Leader)
+	host, port, err := net.SplitHostPort(p.cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (p *Pool) Get(ctx context.Context, user string) (*Backend, error) {
 	defer cancel()
 	conn, err := pgconn.ConnectConfig(cctx, cfg)
 	if err != nil {
-		return nil, unavailable(p.cfg.Leader, err)
+		return nil, unavailable(p.cfg.Name, p.cfg.Addr, err)
 	}
 	b.conn = conn
 	return b, nil
@@ -149,12 +149,12 @@ func (p *Pool) Close() {
 }
 
 // unavailable is the error of a leader that cannot be reached.
-func unavailable(addr string, err error) error {
+func unavailable(name, addr string, err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pgError(pe)
 	}
-	return pgerr.Wrap(err, pgerr.Code("08006"), "cannot reach the leader at %s to run a write: %v", addr, err)
+	return pgerr.Wrap(err, pgerr.Code("08006"), "cannot reach node %s at %s: %v", name, addr, err)
 }
 
 // pgError turns the leader's error into ours, field for field.

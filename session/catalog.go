@@ -121,6 +121,10 @@ func (v *schemaView) CatalogRelation(schema, name string) (string, []pgsql.Colum
 		sql, cols := pgStatReplication()
 		return sql, cols, true
 	}
+	if name == "replisql_stat_routing" && (schema == "" || schema == "pg_catalog") {
+		sql, cols := replisqlStatRouting()
+		return sql, cols, true
+	}
 	r, ok := catalog.Lookup(schema, name)
 	if !ok {
 		return "", nil, false

@@ -29,9 +29,11 @@ type Config struct {
 	// Replication is this node's place in the cluster; nil for a single
 	// node.
 	Replication Replication
-	// Router forwards writes to the leader (a follower's sessions); nil:
-	// writes on a follower fail with 25006.
-	Router *router.Pool
+	// Router reaches the cluster's other nodes: a follower forwards writes
+	// to the leader, any node may send reads elsewhere
+	// (replisql.read_routing). nil: writes on a follower fail with 25006
+	// and every statement runs here.
+	Router *router.Cluster
 	// NodeName is this node's name (SHOW replisql.served_by).
 	NodeName string
 	Logger   zerolog.Logger
@@ -80,7 +82,7 @@ func NewEngine(cfg Config, st *store.Store) *Engine {
 		cfg.Database = "postgres"
 	}
 	registerMonitorFunctions()
-	monitorNode.Store(&nodeState{repl: cfg.Replication, store: st, standbyNames: cfg.Defaults["synchronous_standby_names"]})
+	monitorNode.Store(&nodeState{repl: cfg.Replication, router: cfg.Router, store: st, standbyNames: cfg.Defaults["synchronous_standby_names"]})
 	return &Engine{cfg: cfg, store: st, log: cfg.Logger, start: time.Now()}
 }
 

@@ -43,7 +43,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 		return nil, err
 	}
 	if err := p.replan(ctx); err != nil {
-		if !s.routed() || !planOnLeader(err) {
+		if !s.routed() || !s.inRecovery() || !planOnLeader(err) {
 			return nil, err
 		}
 		// A relation this node does not have yet (created by the
@@ -147,12 +147,16 @@ func (b *boundPortal) Execute(ctx context.Context, maxRows int, w pgwire.ResultW
 	if b.st.Kind == pgsql.KindEmpty {
 		return false, w.EmptyQuery()
 	}
-	if !b.started && b.st.Kind != pgsql.KindShow && (b.forwarded || s.mustForward(ctx, b.st)) {
-		b.started, b.done = true, true
-		return false, s.forwardPortal(ctx, b, w)
-	}
 	if !b.started && b.st.Kind != pgsql.KindShow {
-		s.servedBy = s.eng.cfg.NodeName
+		p := s.target(ctx, b.st)
+		if p == nil && b.forwarded && s.routed() {
+			p = s.eng.cfg.Router.Pool(s.eng.cfg.Router.Leader())
+		}
+		if p != nil {
+			b.started, b.done = true, true
+			return false, s.forwardPortal(ctx, p, b, w)
+		}
+		s.countRoute(b.st, nil)
 	}
 	if !planned(b.st) {
 		if b.started {

@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/replisql/replisql/pgsql"
@@ -10,76 +12,139 @@ import (
 	"github.com/replisql/replisql/wal"
 )
 
-// Write forwarding (on a follower with Config.Router set). A statement
-// that writes — DML, DDL, COPY FROM, a SELECT that is not read-only — is
-// run by the leader over a backend connection from the router's pool, and
-// so is the rest of its transaction: from then on the session's
-// transaction lives on the leader, pinned to that backend, until COMMIT or
-// ROLLBACK. Reads before the first write of a block ran here. A read that
-// this node cannot serve fresh enough for the session (read-your-writes)
-// goes to the leader too.
+// Routing (with Config.Router set: a node of a cluster).
 //
-// Each forwarded statement of an implicit transaction commits on its own
-// on the leader (a multi-statement simple query is not one transaction
-// there).
+// Writes on a follower. A statement that writes — DML, DDL, COPY FROM, a
+// SELECT that is not read-only — runs on the leader over a backend
+// connection from the router's pool, and so does the rest of its
+// transaction: from then on the session's transaction lives on the
+// leader, pinned to that backend, until COMMIT or ROLLBACK. Reads before
+// the first write of a block ran here. Each forwarded statement of an
+// implicit transaction commits on its own on the leader (a
+// multi-statement simple query is not one transaction there).
+//
+// Reads. A read-only statement outside a writing transaction block runs
+// where replisql.read_routing says: 'leader'; 'followers' (a follower
+// that is streaming, has applied the session's last commit and
+// replisql.read_after_lsn, and is within replisql.max_replica_lag; round
+// robin; the leader when none qualifies); 'any' (this node when it is
+// fresh enough for the session, else the leader). A BEGIN READ ONLY
+// block is routed as a whole, at its first statement.
+//
+// Read-your-writes. A follower serves a read only once it applied the
+// session's last commit (which the leader reports after each forwarded
+// commit) and replisql.read_after_lsn, waiting up to readYourWritesWait;
+// else the read goes to the leader.
 
 // readYourWritesWait bounds how long a read waits for this follower to
 // apply the session's last commit before it goes to the leader instead.
 const readYourWritesWait = 2 * time.Second
 
 // forwardedSettings are the session settings a backend must share with
-// the session: they change what statements do on the leader.
+// the session: they change what statements do on the other node.
 var forwardedSettings = []string{
 	"synchronous_commit", "synchronous_standby_names", "statement_timeout", "lock_timeout",
 	"search_path", "TimeZone", "application_name", "default_transaction_isolation",
 }
 
-// routed reports whether this session forwards writes to a leader.
-func (s *Session) routed() bool {
-	return s.eng.cfg.Router != nil && s.inRecovery()
-}
+// routed reports whether this session may send statements elsewhere.
+func (s *Session) routed() bool { return s.eng.cfg.Router != nil }
 
-// mustForward decides whether st runs on the leader.
-func (s *Session) mustForward(ctx context.Context, st *pgsql.Statement) bool {
+// target returns the node that runs st: nil for this node.
+func (s *Session) target(ctx context.Context, st *pgsql.Statement) *router.Pool {
 	if !s.routed() {
-		return false
+		return nil
 	}
 	if s.fwd != nil {
-		return true // the transaction already runs there
+		return s.fwdPool // the transaction already runs there
 	}
-	if s.tx.readOnly && s.tx.block {
-		return false // BEGIN READ ONLY: writes fail here with 25006
+	cl := s.eng.cfg.Router
+	if writes(st) {
+		if !s.inRecovery() || (s.tx.readOnly && s.tx.block) {
+			return nil // the leader runs it; BEGIN READ ONLY fails it here
+		}
+		return cl.Pool(cl.Leader())
 	}
-	switch st.Kind {
-	case pgsql.KindDML, pgsql.KindDDL, pgsql.KindUtility:
-		if !st.ReadOnly {
-			return true
-		}
-	case pgsql.KindCopy:
-		if st.Copy != nil && st.Copy.From {
-			return true
-		}
-	case pgsql.KindSelect:
-		if !st.ReadOnly {
-			return true
-		}
-	default:
-		return false
+	if st.Kind != pgsql.KindSelect {
+		return nil
 	}
-	// A read: here, once this node has applied what the session must see.
-	return !s.caughtUp(ctx)
+	if s.tx.block && (!s.tx.readOnly || s.tx.conn != nil) {
+		return nil // a writing block reads here; a read-only one that started here stays
+	}
+	return s.readTarget(ctx)
 }
 
-// caughtUp waits (bounded) until this node applied the session's last
-// commit and replisql.read_after_lsn.
-func (s *Session) caughtUp(ctx context.Context) bool {
+// writes reports whether st changes data.
+func writes(st *pgsql.Statement) bool {
+	switch st.Kind {
+	case pgsql.KindDML, pgsql.KindDDL, pgsql.KindUtility, pgsql.KindSelect:
+		return !st.ReadOnly
+	case pgsql.KindCopy:
+		return st.Copy != nil && st.Copy.From
+	}
+	return false
+}
+
+// readTarget applies replisql.read_routing to a read.
+func (s *Session) readTarget(ctx context.Context) *router.Pool {
+	cl := s.eng.cfg.Router
+	policy := s.params.values["replisql.read_routing"]
+	if s.inRecovery() {
+		if policy == "leader" || !s.freshHere(ctx) {
+			return cl.Pool(cl.Leader())
+		}
+		return nil
+	}
+	if policy != "followers" {
+		return nil
+	}
+	lister, ok := s.eng.cfg.Replication.(standbyLister)
+	if !ok {
+		return nil
+	}
+	want := s.readAfter()
+	maxTime, maxBytes := parseMaxLag(s.params.values["replisql.max_replica_lag"])
+	end := s.eng.store.WAL().FlushedLSN()
+	var candidates []string
+	for _, sb := range lister.Standbys("") {
+		switch {
+		case sb.State != "streaming", cl.Pool(sb.Name) == nil, sb.Replay < want:
+		case maxBytes > 0 && int64(end)-int64(sb.Replay) > maxBytes:
+		case maxTime > 0 && sb.Replay < end && sb.ReplayLag > maxTime:
+		default:
+			candidates = append(candidates, sb.Name)
+		}
+	}
+	if name := cl.Pick(candidates); name != "" {
+		return cl.Pool(name)
+	}
+	return nil
+}
+
+// readAfter is the LSN a read must see: the session's last commit or
+// replisql.read_after_lsn.
+func (s *Session) readAfter() wal.LSN {
 	want := s.lastCommit
 	if v := s.params.values["replisql.read_after_lsn"]; v != "" {
 		if l, err := wal.ParseLSN(v); err == nil && l > want {
 			want = l
 		}
 	}
+	return want
+}
+
+// freshHere reports whether this follower may serve the session's read:
+// it applied what the session must see (waiting a bounded time) and is
+// within replisql.max_replica_lag of the leader (in bytes: a follower
+// does not know its lag in time).
+func (s *Session) freshHere(ctx context.Context) bool {
 	repl := s.eng.cfg.Replication
+	if _, maxBytes := parseMaxLag(s.params.values["replisql.max_replica_lag"]); maxBytes > 0 {
+		if l, ok := repl.(interface{ LagBytes() int64 }); ok && l.LagBytes() > maxBytes {
+			return false
+		}
+	}
+	want := s.readAfter()
 	if want == 0 || repl.ReplayedLSN() >= want {
 		return true
 	}
@@ -93,14 +158,88 @@ func (s *Session) caughtUp(ctx context.Context) bool {
 	return false
 }
 
-// backend returns the backend the session's transaction uses on the
-// leader, taking one (and opening the transaction there) if needed.
-func (s *Session) backend(ctx context.Context) (*router.Backend, error) {
+// parseMaxLag reads replisql.max_replica_lag: a duration ("500ms"), a
+// size ("16MB", "1048576"), or both separated by a comma; 0 is no bound.
+func parseMaxLag(v string) (time.Duration, int64) {
+	var d time.Duration
+	var n int64
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if x, err := time.ParseDuration(part); err == nil {
+			d = x
+			continue
+		}
+		if x, ok := parseBytes(part); ok {
+			n = x
+		}
+	}
+	return d, n
+}
+
+func parseBytes(s string) (int64, bool) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"kB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// normMaxLag checks a replisql.max_replica_lag value.
+func normMaxLag(v string) (string, error) {
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if _, err := time.ParseDuration(part); err == nil {
+			continue
+		}
+		if _, ok := parseBytes(part); !ok {
+			return "", errBadValue
+		}
+	}
+	return strings.TrimSpace(v), nil
+}
+
+func normReadRouting(v string) (string, error) {
+	switch s := strings.ToLower(strings.TrimSpace(v)); s {
+	case "leader", "followers", "any":
+		return s, nil
+	}
+	return "", errBadValue
+}
+
+func normLSN(v string) (string, error) {
+	if strings.TrimSpace(v) == "" {
+		return "", nil
+	}
+	l, err := wal.ParseLSN(strings.TrimSpace(v))
+	if err != nil {
+		return "", errBadValue
+	}
+	return l.String(), nil
+}
+
+// backend returns the backend the session's transaction uses on node p,
+// taking one (and opening the transaction there) if needed.
+func (s *Session) backend(ctx context.Context, p *router.Pool) (*router.Backend, error) {
 	if s.fwd != nil {
 		return s.fwd, nil
 	}
-	pool := s.eng.cfg.Router
-	b, err := pool.Get(ctx, s.info.User)
+	b, err := p.Get(ctx, s.info.User)
 	if err != nil {
 		return nil, err
 	}
@@ -111,29 +250,33 @@ func (s *Session) backend(ctx context.Context) (*router.Backend, error) {
 		}
 	}
 	if err := b.Settings(ctx, settings); err != nil {
-		pool.Put(b)
+		p.Put(b)
 		return nil, err
 	}
 	if s.tx.block {
 		begin := "BEGIN ISOLATION LEVEL " + s.tx.isolation
+		if s.tx.readOnly {
+			begin += " READ ONLY"
+		}
 		if err := b.Query(ctx, begin, discard{}); err != nil {
-			pool.Put(b)
+			p.Put(b)
 			return nil, err
 		}
 		for _, sp := range s.tx.savepoints {
 			if err := b.Query(ctx, "SAVEPOINT "+quoteIdent(sp), discard{}); err != nil {
-				pool.Put(b)
+				p.Put(b)
 				return nil, err
 			}
 		}
 	}
-	s.fwd = b
+	s.fwd, s.fwdPool = b, p
 	return b, nil
 }
 
-// forward runs st on the leader in the simple protocol.
-func (s *Session) forward(ctx context.Context, st *pgsql.Statement, w pgwire.ResultWriter) error {
-	b, err := s.backend(ctx)
+// forward runs st on node p in the simple protocol.
+func (s *Session) forward(ctx context.Context, p *router.Pool, st *pgsql.Statement, w pgwire.ResultWriter) error {
+	s.countRoute(st, p)
+	b, err := s.backend(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -145,7 +288,7 @@ func (s *Session) forward(ctx context.Context, st *pgsql.Statement, w pgwire.Res
 	if err == nil && st.Kind == pgsql.KindSet {
 		// The session keeps its own settings too (SHOW, later backends).
 		if serr := s.runSet(st.Set); serr != nil {
-			s.log.Warn().Err(serr).Str("statement", st.Text).Msg("setting accepted by the leader, not here")
+			s.log.Warn().Err(serr).Str("statement", st.Text).Msg("setting accepted by another node, not here")
 		}
 	}
 	s.afterForward(ctx)
@@ -170,21 +313,41 @@ func (s *Session) forwardCopy(ctx context.Context, b *router.Backend, st *pgsql.
 	return b.CopyFrom(ctx, st.Text, in, w)
 }
 
-// forwardPortal runs an extended-protocol portal on the leader.
-func (s *Session) forwardPortal(ctx context.Context, p *boundPortal, w pgwire.ResultWriter) error {
-	b, err := s.backend(ctx)
+// forwardPortal runs an extended-protocol portal on node p.
+func (s *Session) forwardPortal(ctx context.Context, p *router.Pool, bp *boundPortal, w pgwire.ResultWriter) error {
+	s.countRoute(bp.st, p)
+	b, err := s.backend(ctx, p)
 	if err != nil {
 		return err
 	}
-	err = b.Exec(ctx, p.st.Text, p.params, p.args, w)
+	err = b.Exec(ctx, bp.st.Text, bp.params, bp.args, w)
 	s.afterForward(ctx)
 	return err
 }
 
+// countRoute counts a statement for the routing metrics and notes where
+// it runs (SHOW replisql.served_by).
+func (s *Session) countRoute(st *pgsql.Statement, p *router.Pool) {
+	cl := s.eng.cfg.Router
+	switch {
+	case p == nil:
+		s.servedBy = s.eng.cfg.NodeName
+		if cl != nil {
+			cl.Count(router.Route{Kind: "local", Node: s.servedBy})
+		}
+	case writes(st) || (s.fwd != nil && !s.tx.readOnly):
+		// A write, or a statement of a transaction that wrote there.
+		s.servedBy = p.Name()
+		cl.Count(router.Route{Kind: "write", Node: p.Name()})
+	default:
+		s.servedBy = p.Name()
+		cl.Count(router.Route{Kind: "read", Node: p.Name()})
+	}
+}
+
 // afterForward ends the local side of a transaction that ended on the
-// leader, and notes its commit for read-your-writes.
+// other node, and notes its commit for read-your-writes.
 func (s *Session) afterForward(ctx context.Context) {
-	s.servedBy = s.eng.cfg.Router.LeaderName()
 	b := s.fwd
 	if b == nil || b.InTx() {
 		return
@@ -192,26 +355,31 @@ func (s *Session) afterForward(ctx context.Context) {
 	if l, err := wal.ParseLSN(b.CommitLSN()); err == nil && l > s.lastCommit {
 		s.lastCommit = l
 	}
-	s.fwd = nil
-	s.eng.cfg.Router.Put(b)
+	s.fwdPool.Put(b)
+	s.fwd, s.fwdPool = nil, nil
 	if s.tx.block {
 		s.endTx(ctx, false)
 	}
 }
 
-// dropForward gives up a forwarded transaction (session end): the leader
-// rolls it back when the backend is closed.
+// dropForward gives up a forwarded transaction (session end): the other
+// node rolls it back when the backend is closed.
 func (s *Session) dropForward() {
 	if s.fwd != nil {
-		s.eng.cfg.Router.Put(s.fwd)
-		s.fwd = nil
+		s.fwdPool.Put(s.fwd)
+		s.fwd, s.fwdPool = nil, nil
 	}
 }
 
 // describeOnLeader describes a statement this node cannot plan (a table
 // created by the session's forwarded transaction, not yet here).
 func (s *Session) describeOnLeader(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []pgwire.Column, error) {
-	b, err := s.backend(ctx)
+	cl := s.eng.cfg.Router
+	p := s.fwdPool
+	if p == nil {
+		p = cl.Pool(cl.Leader())
+	}
+	b, err := s.backend(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}

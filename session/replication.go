@@ -13,6 +13,7 @@ import (
 	"github.com/replisql/replisql/pgsql"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/replica"
+	"github.com/replisql/replisql/router"
 	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
 )
@@ -29,6 +30,7 @@ import (
 // nodeState is what the monitoring functions read.
 type nodeState struct {
 	repl         Replication
+	router       *router.Cluster
 	store        *store.Store
 	standbyNames string // the cluster's synchronous_standby_names
 }
@@ -122,6 +124,21 @@ func registerMonitorFunctions() {
 		})
 		reg("replisql_standbys", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
 			return st.standbysJSON()
+		})
+		reg("replisql_routes", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			type row struct {
+				Route      string `json:"route"`
+				Node       string `json:"node"`
+				Statements int64  `json:"statements"`
+			}
+			rows := []row{}
+			if st.router != nil {
+				for r, n := range st.router.Counts() {
+					rows = append(rows, row{r.Kind, r.Node, n})
+				}
+			}
+			b, err := json.Marshal(rows)
+			return string(b), err
 		})
 	})
 }
@@ -264,4 +281,17 @@ func pgStatReplication() (string, []pgsql.Column) {
 	}
 	sql += " FROM json_each(replisql_standbys()))"
 	return sql, cols
+}
+
+// replisqlStatRouting is the view replisql_stat_routing: statements per
+// route (local, write forwarded to the leader, read sent to another node)
+// and node, since the node started.
+func replisqlStatRouting() (string, []pgsql.Column) {
+	return "(SELECT json_extract(value, '$.route') AS route, json_extract(value, '$.node') AS node, " +
+			"json_extract(value, '$.statements') AS statements FROM json_each(replisql_routes()) ORDER BY 1, 2)",
+		[]pgsql.Column{
+			{Name: "route", TypeOID: oidText, TypeMod: -1, AttNum: 1},
+			{Name: "node", TypeOID: oidText, TypeMod: -1, AttNum: 2},
+			{Name: "statements", TypeOID: 20, TypeMod: -1, AttNum: 3},
+		}
 }

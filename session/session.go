@@ -32,6 +32,7 @@ type Session struct {
 	// transaction runs on, the end LSN of the session's last commit, and
 	// the node that ran its last statement.
 	fwd        *router.Backend
+	fwdPool    *router.Pool
 	lastCommit wal.LSN
 	servedBy   string
 }
@@ -127,10 +128,10 @@ func (s *Session) runSimple(ctx context.Context, st *pgsql.Statement, w pgwire.R
 		// replisql.served_by.
 		return s.runCommand(ctx, st, w)
 	}
-	if s.mustForward(ctx, st) {
-		return s.forward(ctx, st, w)
+	if p := s.target(ctx, st); p != nil {
+		return s.forward(ctx, p, st, w)
 	}
-	s.servedBy = s.eng.cfg.NodeName
+	s.countRoute(st, nil)
 	if planned(st) {
 		plan, err := s.plan(ctx, st, nil)
 		if err != nil {

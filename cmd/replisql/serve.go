@@ -52,6 +52,7 @@ type serveConfig struct {
 	replUser     string
 	replPassword string
 	forward      bool
+	readRouting  string
 }
 
 func serveFlags(c *serveConfig) *flag.FlagSet {
@@ -82,6 +83,7 @@ func serveFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.standbyNames, "synchronous-standby-names", "", "default synchronous_standby_names: '', 'FIRST n (a, b)', 'ANY n (a, b | *)' (sessions may SET it)")
 	fs.StringVar(&c.replUser, "replication-user", "postgres", "role a follower connects to the leader as")
 	fs.StringVar(&c.replPassword, "replication-password", "", "password of --replication-user (prefer REPLISQL_REPLICATION_PASSWORD)")
+	fs.StringVar(&c.readRouting, "read-routing", "any", "default replisql.read_routing: where read-only statements run (leader, followers, any)")
 	fs.BoolVar(&c.forward, "forward-writes", true, "a follower runs its sessions' writes (and the rest of their transaction) on the leader; false: they fail with 25006")
 	return fs
 }
@@ -100,6 +102,11 @@ func serve(ctx context.Context, args []string) error {
 	nodeRole, err := clusterRole(&c, listenSet)
 	if err != nil {
 		return err
+	}
+	switch c.readRouting {
+	case "leader", "followers", "any":
+	default:
+		return usageError{fmt.Sprintf("bad --read-routing %q: leader, followers or any", c.readRouting)}
 	}
 	if _, err := replica.ParseStandbyNames(c.standbyNames); err != nil {
 		return usageError{fmt.Sprintf("bad --synchronous-standby-names %q: %v", c.standbyNames, err)}
@@ -161,7 +168,7 @@ func serve(ctx context.Context, args []string) error {
 	defaults := map[string]string{"synchronous_commit": c.syncCommit, "synchronous_standby_names": c.standbyNames}
 	var node *replica.Node
 	var follower *replica.Follower
-	var pool *router.Pool
+	var cl *router.Cluster
 	if nodeRole.leader {
 		leader := replica.NewLeader(st, sysID, log)
 		wire.ReplicationHandler = leader
@@ -173,21 +180,27 @@ func serve(ctx context.Context, args []string) error {
 		})
 		node = replica.FollowerNode(follower)
 		defaults["in_hot_standby"] = "on"
-		if c.forward {
-			pool = router.NewPool(router.Config{Leader: nodeRole.leaderAddr, LeaderName: c.leader,
-				User: c.replUser, Password: c.replPassword, Database: c.database, Logger: log})
-			defer pool.Close()
-		} else {
+		if !c.forward {
 			defaults["default_transaction_read_only"] = "on"
 		}
 	}
+	if len(nodeRole.peers) > 1 && (nodeRole.leader || c.forward) {
+		peers := map[string]string{}
+		for _, p := range nodeRole.peers {
+			peers[p.name] = p.addr
+		}
+		cl = router.NewCluster(nodeRole.name, c.leader, peers, router.Config{
+			User: c.replUser, Password: c.replPassword, Database: c.database, Logger: log})
+		defer cl.Close()
+	}
+	defaults["replisql.read_routing"] = c.readRouting
 	wire.Handler = session.NewEngine(session.Config{
 		ServerVersion: pgVersion,
 		Database:      c.database,
 		Defaults:      defaults,
 		Users:         roleNames(auth.Users),
 		Replication:   node,
-		Router:        pool,
+		Router:        cl,
 		NodeName:      nodeRole.name,
 		Logger:        log,
 	}, st)
