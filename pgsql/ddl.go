@@ -737,7 +737,7 @@ func (t *translator) alterTable(s *pg_query.AlterTableStmt) (*Plan, error) {
 			}
 			alterChecks = append(alterChecks, checks...)
 		default:
-			return nil, unsupported("ALTER TABLE %s is not supported", strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
+			return nil, unsupported("ALTER TABLE … %s is not supported", alterTableCmdName(cmd.Subtype))
 		}
 	}
 	if altered != nil {
@@ -1082,4 +1082,47 @@ func (t *translator) createTableAs(into *pg_query.IntoClause, sel *pg_query.Sele
 	}
 	t.schemaCh = true
 	return t.finish(sqls, nil)
+}
+
+// alterTableCmdNames spell ALTER TABLE actions as PostgreSQL's syntax
+// does, for error messages; alterTableCmdName derives the others from the
+// parse tree's name (AT_SetLogged: "SET LOGGED").
+var alterTableCmdNames = map[pg_query.AlterTableType]string{
+	pg_query.AlterTableType_AT_AlterColumnType:           "ALTER COLUMN … TYPE",
+	pg_query.AlterTableType_AT_SetStatistics:             "ALTER COLUMN … SET STATISTICS",
+	pg_query.AlterTableType_AT_SetStorage:                "ALTER COLUMN … SET STORAGE",
+	pg_query.AlterTableType_AT_SetCompression:            "ALTER COLUMN … SET COMPRESSION",
+	pg_query.AlterTableType_AT_SetOptions:                "ALTER COLUMN … SET (…)",
+	pg_query.AlterTableType_AT_ResetOptions:              "ALTER COLUMN … RESET (…)",
+	pg_query.AlterTableType_AT_AddIdentity:               "ALTER COLUMN … ADD GENERATED … AS IDENTITY",
+	pg_query.AlterTableType_AT_SetIdentity:               "ALTER COLUMN … SET GENERATED",
+	pg_query.AlterTableType_AT_DropIdentity:              "ALTER COLUMN … DROP IDENTITY",
+	pg_query.AlterTableType_AT_DropExpression:            "ALTER COLUMN … DROP EXPRESSION",
+	pg_query.AlterTableType_AT_AlterColumnGenericOptions: "ALTER COLUMN … OPTIONS",
+	pg_query.AlterTableType_AT_ChangeOwner:               "OWNER TO",
+	pg_query.AlterTableType_AT_SetRelOptions:             "SET (…)",
+	pg_query.AlterTableType_AT_ResetRelOptions:           "RESET (…)",
+	pg_query.AlterTableType_AT_SetUnLogged:               "SET UNLOGGED",
+	pg_query.AlterTableType_AT_AddInherit:                "INHERIT",
+	pg_query.AlterTableType_AT_DropInherit:               "NO INHERIT",
+	pg_query.AlterTableType_AT_EnableRowSecurity:         "ENABLE ROW LEVEL SECURITY",
+	pg_query.AlterTableType_AT_DisableRowSecurity:        "DISABLE ROW LEVEL SECURITY",
+	pg_query.AlterTableType_AT_ForceRowSecurity:          "FORCE ROW LEVEL SECURITY",
+	pg_query.AlterTableType_AT_NoForceRowSecurity:        "NO FORCE ROW LEVEL SECURITY",
+	pg_query.AlterTableType_AT_EnableTrig:                "ENABLE TRIGGER",
+	pg_query.AlterTableType_AT_DisableTrig:               "DISABLE TRIGGER",
+}
+
+func alterTableCmdName(sub pg_query.AlterTableType) string {
+	if s, ok := alterTableCmdNames[sub]; ok {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range strings.TrimPrefix(sub.String(), "AT_") {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
