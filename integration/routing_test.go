@@ -6,8 +6,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/lib/pq"
 )
 
 // TestWriteForwarding connects to a follower only: writes, transactions,
@@ -211,5 +213,190 @@ func TestReadRouting(t *testing.T) {
 	}
 	if reads < 10 {
 		t.Fatalf("replisql_stat_routing counts %d reads sent to followers", reads)
+	}
+}
+
+// TestReadYourWrites inserts a row and reads it back through followers
+// many times: with the guarantee on, never a miss; with it off, misses
+// show that the test can see one.
+func TestReadYourWrites(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := testCtx(t)
+	conn := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
+	defer conn.Close(ctx)
+	mustExec(t, conn, `CREATE TABLE ryw (id int PRIMARY KEY)`)
+	c.waitCaughtUp(ctx)
+	mustExec(t, conn, `SET replisql.read_routing = 'followers'`)
+	iterations := envInt("REPLISQL_RYW_ITERATIONS", 10000)
+	run := func(from int) (misses, onFollowers int) {
+		for i := from; i < from+iterations; i++ {
+			mustExec(t, conn, `INSERT INTO ryw VALUES ($1)`, i)
+			var n int
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM ryw WHERE id = $1`, i).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				misses++
+			}
+		}
+		var reads int64
+		if err := conn.QueryRow(ctx, `SELECT coalesce(sum(statements), 0) FROM replisql_stat_routing WHERE route = 'read'`).Scan(&reads); err != nil {
+			t.Fatal(err)
+		}
+		return misses, int(reads)
+	}
+	misses, reads := run(0)
+	t.Logf("read-your-writes on: %d iterations, %d misses, %d reads served by followers so far", iterations, misses, reads)
+	if misses != 0 {
+		t.Fatalf("read-your-writes: %d of %d reads missed the session's own row", misses, iterations)
+	}
+	if reads == 0 {
+		t.Fatal("no read went to a follower: the test proves nothing")
+	}
+	mustExec(t, conn, `SET replisql.read_your_writes = off`)
+	off := min(iterations, 2000)
+	misses = 0
+	for i := 1_000_000; i < 1_000_000+off; i++ {
+		mustExec(t, conn, `INSERT INTO ryw VALUES ($1)`, i)
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM ryw WHERE id = $1`, i).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			misses++
+		}
+	}
+	t.Logf("read-your-writes off: %d iterations, %d misses", off, misses)
+	if misses == 0 {
+		t.Fatal("with read-your-writes off no read ever missed: the check above could not fail")
+	}
+}
+
+// TestFollowerClients runs pgbench (writes forwarded), lib/pq and psql
+// against a follower's port, and libpq's target_session_attrs over the
+// cluster.
+func TestFollowerClients(t *testing.T) {
+	pgbench := pgbenchPath(t)
+	psql := psqlPath(t)
+	c := startCluster(t, 3)
+	leader, follower := c.nodes[0], c.nodes[1]
+	if out, err := runPgbench(t, pgbench, leader.dsn(), 2*time.Minute, "-i", "-s", "1", "-q"); err != nil {
+		t.Fatalf("pgbench -i: %v\n%s", err, out)
+	}
+	ctx := testCtx(t)
+	c.waitCaughtUp(ctx)
+	// pgbench empties pgbench_history before each run: the balances move
+	// by exactly that run's deltas, on every node.
+	sum := func(nd *node, q string) int64 {
+		var v int64
+		fmt.Sscan(psqlValue(t, psql, nd.dsn(), q), &v)
+		return v
+	}
+	for _, script := range [][]string{{}, {"-N"}} {
+		before := sum(leader, `SELECT coalesce(sum(abalance), 0) FROM pgbench_accounts`)
+		args := append([]string{"-T", "5", "-c", "4", "-j", "2", "-M", "prepared"}, script...)
+		out, err := runPgbench(t, pgbench, follower.dsn(), time.Minute, args...)
+		if err != nil || !strings.Contains(out, "number of failed transactions: 0") {
+			t.Fatalf("pgbench %v on a follower: %v\n%s", args, err, out)
+		}
+		t.Logf("pgbench %v on follower n2 (writes forwarded): %s", script, tpsLine(out))
+		c.waitCaughtUp(ctx)
+		for i, nd := range c.nodes {
+			moved := sum(nd, `SELECT coalesce(sum(abalance), 0) FROM pgbench_accounts`) - before
+			delta := sum(nd, `SELECT coalesce(sum(delta), 0) FROM pgbench_history`)
+			if moved != delta {
+				t.Fatalf("pgbench %v: on n%d the accounts moved by %d, the history holds %d", script, i+1, moved, delta)
+			}
+		}
+	}
+
+	// psql on the follower: a transaction with an error, then recovery.
+	out, err := runPSQL(t, psql, follower.dsn(), nil, "-X", "-v", "ON_ERROR_STOP=0", "-c", `CREATE TABLE p (id int PRIMARY KEY, v text)`,
+		"-c", `BEGIN; INSERT INTO p VALUES (1, 'a'); INSERT INTO p VALUES (1, 'dup');`,
+		"-c", `SELECT 1`, "-c", `ROLLBACK`,
+		"-c", `INSERT INTO p VALUES (2, 'b') RETURNING id`, "-c", `SELECT count(*) FROM p`)
+	if err != nil || !strings.Contains(out, "25P02") && !strings.Contains(out, "current transaction is aborted") ||
+		!strings.Contains(out, "ROLLBACK") || !strings.Contains(out, "INSERT 0 1") || !strings.HasSuffix(strings.TrimSpace(out), "(1 row)") {
+		t.Fatalf("psql on a follower: %v\n%s", err, out)
+	}
+
+	// lib/pq through database/sql, including CopyIn.
+	libpqOnFollower(t, follower)
+
+	// libpq's multi-host conventions: read-write finds the leader,
+	// prefer-standby a follower.
+	hosts := fmt.Sprintf("host=127.0.0.1,127.0.0.1 port=%d,%d user=postgres dbname=postgres sslmode=disable", follower.port, leader.port)
+	if got := psqlValue(t, psql, hosts+" target_session_attrs=read-write", `SELECT pg_is_in_recovery()`); got != "f" {
+		t.Fatalf("target_session_attrs=read-write reached a node in recovery (%s)", got)
+	}
+	hosts = fmt.Sprintf("host=127.0.0.1,127.0.0.1 port=%d,%d user=postgres dbname=postgres sslmode=disable", leader.port, follower.port)
+	if got := psqlValue(t, psql, hosts+" target_session_attrs=prefer-standby", `SELECT pg_is_in_recovery()`); got != "t" {
+		t.Fatalf("target_session_attrs=prefer-standby reached the leader (%s)", got)
+	}
+}
+
+// libpqOnFollower drives lib/pq (database/sql) against a follower.
+func libpqOnFollower(t *testing.T, n *node) {
+	t.Helper()
+	ctx := testCtx(t)
+	db := openPQ(t, n.dsn())
+	pqExec(t, db, `CREATE TABLE lp (id int PRIMARY KEY, name text)`)
+	var id int
+	if err := db.QueryRowContext(ctx, `INSERT INTO lp VALUES ($1, $2) RETURNING id`, 1, "one").Scan(&id); err != nil || id != 1 {
+		t.Fatalf("lib/pq INSERT … RETURNING on a follower: %d, %v", id, err)
+	}
+	stmt, err := db.PrepareContext(ctx, `INSERT INTO lp VALUES ($1, $2)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 2; i <= 5; i++ {
+		if _, err := stmt.ExecContext(ctx, i, fmt.Sprint("n", i)); err != nil {
+			t.Fatalf("prepared INSERT %d: %v", i, err)
+		}
+	}
+	stmt.Close()
+	// A transaction mixing reads and writes, with an error in it.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count int
+	tx.QueryRowContext(ctx, `SELECT count(*) FROM lp`).Scan(&count)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO lp VALUES (6, 'six')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM lp`).Scan(&count); err != nil || count != 6 {
+		t.Fatalf("read after a write in the transaction: %d, %v", count, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO lp VALUES (1, 'dup')`)
+	wantSQLState(t, "duplicate in a forwarded transaction", err, "23505")
+	_, err = tx.ExecContext(ctx, `SELECT 1`)
+	wantSQLState(t, "after the error", err, "25P02")
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// COPY FROM in a transaction (CopyIn).
+	tx, err = db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := tx.Prepare(pq.CopyIn("lp", "id", "name"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 100; i < 600; i++ {
+		if _, err := cp.Exec(i, fmt.Sprint("copied ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cp.Exec(); err != nil {
+		t.Fatalf("CopyIn through a follower: %v", err)
+	}
+	cp.Close()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM lp`).Scan(&count); err != nil || count != 505 {
+		t.Fatalf("after CopyIn: %d rows, %v", count, err)
 	}
 }

@@ -148,7 +148,7 @@ func (s *Session) setTransaction(set *pgsql.SetStmt) error {
 		s.params.values["transaction_isolation"] = iso
 	}
 	if set.ReadOnly != nil {
-		if !*set.ReadOnly && s.inRecovery() {
+		if !*set.ReadOnly && s.inRecovery() && !s.routed() {
 			return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot set transaction read-write mode during recovery")
 		}
 		if !*set.ReadOnly && s.tx.readOnly && s.tx.conn != nil {

@@ -121,10 +121,13 @@ func (s *Session) readTarget(ctx context.Context) *router.Pool {
 	return nil
 }
 
-// readAfter is the LSN a read must see: the session's last commit or
-// replisql.read_after_lsn.
+// readAfter is the LSN a read must see: the session's last commit
+// (unless replisql.read_your_writes is off) or replisql.read_after_lsn.
 func (s *Session) readAfter() wal.LSN {
-	want := s.lastCommit
+	var want wal.LSN
+	if s.params.values["replisql.read_your_writes"] != "off" {
+		want = s.lastCommit
+	}
 	if v := s.params.values["replisql.read_after_lsn"]; v != "" {
 		if l, err := wal.ParseLSN(v); err == nil && l > want {
 			want = l

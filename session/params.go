@@ -60,6 +60,7 @@ func init() {
 	def(&paramDef{name: "lc_time", def: "C", desc: "Sets the locale for formatting date and time values."})
 	def(&paramDef{name: "replisql.read_routing", def: "any", normalize: normReadRouting, desc: "Where read-only statements run: leader, followers, or any (this node when fresh enough)."})
 	def(&paramDef{name: "replisql.max_replica_lag", def: "0", normalize: normMaxLag, desc: "How far behind the leader a follower may be to serve a read: a duration, a size, or both (0: no bound)."})
+	def(&paramDef{name: "replisql.read_your_writes", def: "on", normalize: normBool, desc: "A session's reads see its own commits wherever they are routed (off: only replisql.read_after_lsn is honoured)."})
 	def(&paramDef{name: "replisql.read_after_lsn", def: "", normalize: normLSN, desc: "Reads see at least the commits up to this LSN (a token from replisql_last_commit_lsn())."})
 	def(&paramDef{name: "synchronous_standby_names", def: "", normalize: normStandbyNames, desc: "Number of synchronous standbys and list of names of potential synchronous ones."})
 	def(&paramDef{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces."})

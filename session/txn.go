@@ -26,7 +26,7 @@ func (s *Session) begin(ctx context.Context, t *pgsql.TxnStmt, tag string, w pgw
 			s.tx.isolation = t.Isolation
 		}
 		if t.ReadOnly != nil {
-			if !*t.ReadOnly && s.inRecovery() {
+			if !*t.ReadOnly && s.inRecovery() && !s.routed() {
 				s.tx.block = false
 				return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot set transaction read-write mode during recovery")
 			}
