@@ -400,3 +400,39 @@ func libpqOnFollower(t *testing.T, n *node) {
 		t.Fatalf("after CopyIn: %d rows, %v", count, err)
 	}
 }
+
+// TestRoutedSelectOnly runs pgbench -S -M prepared -c 16 against the
+// leader with reads routed to followers: every node executes statements,
+// as their own metrics show.
+func TestRoutedSelectOnly(t *testing.T) {
+	pgbench := pgbenchPath(t)
+	psql := psqlPath(t)
+	c := startCluster(t, 3)
+	leader := c.nodes[0]
+	if out, err := runPgbench(t, pgbench, leader.dsn(), 2*time.Minute, "-i", "-s", "1", "-q"); err != nil {
+		t.Fatalf("pgbench -i: %v\n%s", err, out)
+	}
+	c.waitCaughtUp(testCtx(t))
+	dsn := leader.dsn(`options='-c replisql.read_routing=followers'`)
+	out, err := runPgbench(t, pgbench, dsn, time.Minute, "-S", "-M", "prepared", "-c", "16", "-j", "2", "-T", "5")
+	if err != nil || !strings.Contains(out, "number of failed transactions: 0") {
+		t.Fatalf("pgbench -S with reads routed to followers: %v\n%s", err, out)
+	}
+	t.Logf("pgbench -S -M prepared -c 16 on the leader, reads routed to followers: %s", tpsLine(out))
+	for i, nd := range c.nodes {
+		report := psqlValue(t, psql, nd.dsn(), `SELECT string_agg(route || '@' || node || '=' || statements, ' ') FROM replisql_stat_routing`)
+		t.Logf("n%d routing: %s", i+1, report)
+		var local int64
+		fmt.Sscan(psqlValue(t, psql, nd.dsn(), `SELECT coalesce(sum(statements), 0) FROM replisql_stat_routing WHERE route = 'local'`), &local)
+		if i > 0 && local < 100 {
+			t.Fatalf("follower n%d executed %d statements locally: the reads did not reach it", i+1, local)
+		}
+		if i == 0 {
+			var sent int64
+			fmt.Sscan(psqlValue(t, psql, nd.dsn(), `SELECT coalesce(sum(statements), 0) FROM replisql_stat_routing WHERE route = 'read'`), &sent)
+			if sent < 100 {
+				t.Fatalf("the leader sent %d reads to followers", sent)
+			}
+		}
+	}
+}
