@@ -324,7 +324,7 @@ func (h *Harness) prepare(ctx context.Context, cfg Config, d *Deployment, sys *s
 			return fmt.Errorf("after the load: %w", err)
 		}
 		sys.LoadCatchUp = took
-		h.logf("%s: %s followers applied the load %.1f s after it ended", cfg.Name, d.System, took.Seconds())
+		h.logf("%s: %s followers applied the load %.2f s after it ended", cfg.Name, d.System, took.Seconds())
 	}
 	return nil
 }

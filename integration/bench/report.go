@@ -134,8 +134,8 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 			continue
 		}
 		p("- **%s**: %s. Data: %s.", s.Label, s.Describe, s.Init)
-		if s.LoadCatchUp > 0 {
-			p(" Followers applied the load %.1f s after it ended.", s.LoadCatchUp.Seconds())
+		if s.LoadCatchUp > 0 { // replicated
+			p(" Followers applied the load %.2f s after it ended.", s.LoadCatchUp.Seconds())
 		}
 		if meth := rssMethod(g.Rows, s.Label); meth != "" {
 			p(" Peak RSS: %s.", meth)
@@ -214,16 +214,16 @@ func (r *report) writeLag(w io.Writer, g groupResult) {
 		return
 	}
 	p("Replication lag, commit on the leader/primary to visibility on a follower/standby, during the cases above:\n\n")
-	p("| Script | Mode | Clients | System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up s |\n")
+	p("| Script | Mode | Clients | System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up ms |\n")
 	p("|---|---|--:|---|--:|--:|--:|--:|--:|\n")
 	for _, c := range g.Cases {
 		for _, x := range rowsFor(g.Rows, c) {
 			if x.Lag == nil {
 				continue
 			}
-			catchUp := fmt.Sprintf("%.1f", x.CatchUp.Seconds())
+			catchUp := fmt.Sprintf("%.0f", float64(x.CatchUp)/float64(time.Millisecond))
 			if !x.CatchUpOK {
-				catchUp = fmt.Sprintf("not after %.0f", x.CatchUp.Seconds())
+				catchUp = fmt.Sprintf("not after %v", x.CatchUp.Round(time.Second))
 			}
 			lag := "| — | — | —"
 			if x.Lag.N > 0 {
