@@ -49,13 +49,17 @@ test-cluster-full: build
 	REPLISQL_BIN=$(CURDIR)/$(BIN) REPLISQL_CLUSTER_SCALE=10 REPLISQL_CLUSTER_SECONDS=30 \
 		$(GO) test -count=1 -v -timeout 20m -run 'TestReplicationUnderLoad' ./integration/
 
-# Benchmarks against PostgreSQL 15, side by side in one run: bench writes
-# docs/benchmarks.md and its plot, and a CPU profile per script in
-# bin/profiles; bench-quick takes about 3 minutes and writes nothing;
-# bench-commit measures commit latency (single-row INSERTs, synchronous
-# commit on and off).
+# Benchmarks against PostgreSQL 15, side by side in one run: bench runs
+# the single node and the three replicated configurations (PostgreSQL
+# primary + 2 standbys against a 3-node cluster: asynchronous, ANY 1 (*)
+# with on, with remote_apply; tpcb-like, with replication lag), about 25
+# minutes, and writes docs/benchmarks.md and its plot, and a CPU profile
+# per script in bin/profiles; bench-quick (single node) takes about 3
+# minutes and writes nothing; bench-commit measures commit latency
+# (single-row INSERTs, synchronous commit on and off).
 bench: build
-	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN) --write-report --profile-dir $(CURDIR)/bin/profiles
+	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN) --configs single,async,sync-on,remote-apply \
+		--write-report --profile-dir $(CURDIR)/bin/profiles
 
 bench-quick: build
 	$(GO) run ./integration/bench --quick --replisql-bin $(CURDIR)/$(BIN)
