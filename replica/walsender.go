@@ -278,11 +278,14 @@ func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.Copy
 			}
 			continue
 		}
+		if err := ws.waitApplied(ctx, rec.End()); err != nil {
+			return err
+		}
 		start := rec.LSN
 		buf = appendXLogDataHeader(buf[:0], start, lw.FlushedLSN(), time.Now())
 		buf = wal.AppendRecord(buf, rec.LSN, rec.Term, rec.Type, rec.Payload)
-		// More records already durable go in the same message.
-		for len(buf) < maxBatch && r.Pos() < lw.FlushedLSN() {
+		// More records already durable and applied go in the same message.
+		for len(buf) < maxBatch && r.Pos() < min(lw.FlushedLSN(), ws.l.st.AppliedLSN()) {
 			rec, err = r.Next(ctx)
 			if err != nil {
 				return err
@@ -297,6 +300,26 @@ func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.Copy
 			buf = nil
 		}
 	}
+}
+
+// waitApplied waits until the leader's SQLite committed the record ending
+// at end. A record is appended (and may be fsynced by another commit's
+// group fsync) before its SQLite commit; if that commit fails, the record
+// is cut off the WAL again. A follower must never receive such a record,
+// so a record goes out only once it is both durable and applied.
+func (ws *walSender) waitApplied(ctx context.Context, end wal.LSN) error {
+	st, lw := ws.l.st, ws.l.st.WAL()
+	for st.AppliedLSN() < end {
+		if lw.EndLSN() < end {
+			return fmt.Errorf("%w: the record ending at %s was removed after its commit failed", wal.ErrTruncated, end)
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(200 * time.Microsecond):
+		}
+	}
+	return nil
 }
 
 // snapshotHeader is the first line of BASE_BACKUP's data.
