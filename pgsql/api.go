@@ -18,7 +18,7 @@ const (
 	KindDML                 // INSERT, UPDATE, DELETE, MERGE (maybe RETURNING)
 	KindDDL                 // CREATE, ALTER, DROP, TRUNCATE, COMMENT
 	KindTxn                 // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, …
-	KindSet                 // SET, RESET, SET TRANSACTION
+	KindSet                 // SET, RESET, SET TRANSACTION, SELECT set_config(…) (SetStmt.Config)
 	KindShow                // SHOW
 	KindCopy                // COPY … FROM STDIN / TO STDOUT
 	KindCursor              // DECLARE, FETCH, MOVE, CLOSE
@@ -90,6 +90,21 @@ type SetStmt struct {
 	// Transaction options of SET TRANSACTION …
 	Isolation string
 	ReadOnly  *bool
+	// Config is set for SELECT set_config(name, value, is_local)[, …]
+	// (Statement.Tag "SELECT"): the session carries out each call as SET
+	// [LOCAL] does and returns one row of the new values as SHOW prints
+	// them, one text column per call.
+	Config []SetConfigCall
+}
+
+// SetConfigCall is one set_config(name, value, is_local) with constant
+// arguments. A local value set outside a transaction block lasts until
+// the end of the implicit transaction, as in PostgreSQL.
+type SetConfigCall struct {
+	Column string  // the result column: "set_config" or the alias
+	Name   string  // as written
+	Value  *string // nil for NULL: the setting's default
+	Local  bool
 }
 
 // ShowStmt is SHOW name | SHOW ALL.
@@ -238,6 +253,10 @@ const (
 	ValueDatabase
 	ValueBackendPID
 	ValueLastCommitLSN // replisql_last_commit_lsn(): text "X/X", NULL before any commit
+	// ValueSettings is what current_setting() reads: every setting of the
+	// session as SHOW prints it, as the text of a JSON object keyed by
+	// lower-case name ({"datestyle":"ISO, MDY",…}).
+	ValueSettings
 )
 
 // Plan is a statement translated for SQLite.

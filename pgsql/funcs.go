@@ -115,7 +115,7 @@ var ownFunctions = map[string]bool{"now": true, "transaction_timestamp": true, "
 	"clock_timestamp": true, "current_database": true, "pg_backend_pid": true, "current_schema": true, "version": true,
 	"current_user": true, "session_user": true, "random": true, "gen_random_uuid": true, "uuid_generate_v4": true,
 	"nextval": true, "currval": true, "setval": true, "lastval": true, "pg_typeof": true, "generate_series": true,
-	"date_trunc": true, "date_part": true, "extract": true}
+	"date_trunc": true, "date_part": true, "extract": true, "current_setting": true, "set_config": true}
 
 var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "ntile": true,
 	"lag": true, "lead": true, "first_value": true, "last_value": true}
@@ -188,6 +188,10 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 			return nil, err
 		}
 		return &expr{sql: s, t: pgType{3220, -1}, name: name, strength: 2}, nil
+	case "current_setting":
+		return t.currentSetting(f, sc)
+	case "set_config":
+		return nil, unsupported("set_config() is only supported as SELECT set_config(…) with constant arguments and nothing else in the statement")
 	case "current_schema":
 		return &expr{sql: "'public'", t: tName, name: name, strength: 2}, nil
 	case "version":
@@ -266,7 +270,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		return nil, unsupported("%s is not supported yet", name)
 	}
 	if strings.HasPrefix(name, "pg_") || strings.HasSuffix(name, "_description") || name == "format_type" ||
-		name == "current_setting" || name == "set_config" || name == "has_table_privilege" ||
+		name == "has_table_privilege" ||
 		name == "current_schemas" {
 		return nil, unsupported("function %s is not supported yet", name)
 	}

@@ -100,6 +100,9 @@ var seedCounter atomic.Int64
 // Session values bound for Plan.Extra.
 const testNow = "2024-01-02 03:04:05.123456+00"
 
+// testSettings are the session's settings current_setting() reads.
+const testSettings = `{"datestyle":"ISO, MDY","timezone":"Etc/UTC","statement_timeout":"0","app.user":"u\"1"}`
+
 func extraValue(v SessionValue) any {
 	switch v {
 	case ValueTxnTimestamp, ValueStatementTimestamp, ValueClockTimestamp:
@@ -110,6 +113,8 @@ func extraValue(v SessionValue) any {
 		return "app"
 	case ValueBackendPID:
 		return int64(4242)
+	case ValueSettings:
+		return testSettings
 	case ValueRandomSeed:
 		// A fresh seed per execution, as the session must bind.
 		return seedCounter.Add(1)

@@ -74,6 +74,9 @@ func parse(query string) ([]*Statement, error) {
 		if err := classify(st, raw.Stmt); err != nil {
 			return nil, err
 		}
+		if err := classifySetConfig(st, raw.Stmt); err != nil {
+			return nil, err
+		}
 		out = append(out, st)
 	}
 	return out, nil

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -21,6 +22,9 @@ func (s *Session) runCommand(ctx context.Context, st *pgsql.Statement, w pgwire.
 	case pgsql.KindSet:
 		if err := s.runSet(st.Set); err != nil {
 			return err
+		}
+		if st.Set.Config != nil {
+			return s.setConfigResult(st, w)
 		}
 		return w.Complete(st.Tag)
 	case pgsql.KindShow:
@@ -95,6 +99,13 @@ func (s *Session) runSet(set *pgsql.SetStmt) error {
 			}
 		}
 		return nil
+	case set.Config != nil:
+		for _, c := range set.Config {
+			if err := s.setConfig(c); err != nil {
+				return err
+			}
+		}
+		return nil
 	case set.Name == "" || set.Name == "transaction" || set.Name == "session characteristics":
 		return s.setTransaction(set)
 	case set.Name == "transaction_isolation" || set.Name == "transaction_read_only":
@@ -103,6 +114,57 @@ func (s *Session) runSet(set *pgsql.SetStmt) error {
 		return s.params.reset(set.Name, s.eng.cfg.Defaults)
 	}
 	return s.params.set(set.Name, set.Value, set.Local, s.tx.block)
+}
+
+// setConfig carries out set_config(name, value, is_local) as SET [LOCAL]
+// does, except that a local value set outside a transaction block lasts
+// until the implicit transaction ends, as in PostgreSQL. A NULL value
+// restores the default.
+func (s *Session) setConfig(c pgsql.SetConfigCall) error {
+	set := &pgsql.SetStmt{Name: strings.ToLower(c.Name), Local: c.Local, Reset: c.Value == nil}
+	if c.Value != nil {
+		set.Value = *c.Value
+	}
+	switch {
+	case set.Name == "transaction_isolation" || set.Name == "transaction_read_only" || set.Reset || !c.Local || s.tx.block:
+		return s.runSet(set)
+	}
+	return s.params.set(set.Name, set.Value, true, true)
+}
+
+// setConfigResult answers SELECT set_config(…): one row of the settings'
+// new values as SHOW prints them.
+func (s *Session) setConfigResult(st *pgsql.Statement, w pgwire.ResultWriter) error {
+	if err := w.Describe(commandColumns(st)); err != nil {
+		return err
+	}
+	row := make([]any, len(st.Set.Config))
+	for i, c := range st.Set.Config {
+		if v, ok := s.showValue(c.Name); ok {
+			row[i] = v
+		}
+	}
+	if err := w.Row(row); err != nil {
+		return err
+	}
+	return w.Complete("SELECT 1")
+}
+
+// settingsJSON is the value of pgsql.ValueSettings: every setting as SHOW
+// prints it, in a JSON object keyed by lower-case name.
+func (s *Session) settingsJSON() string {
+	m := make(map[string]string, len(s.params.values)+1)
+	for k := range s.params.values {
+		if v, ok := s.showValue(k); ok {
+			m[k] = v
+		}
+	}
+	m["replisql.served_by"], _ = s.showValue("replisql.served_by")
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // transactionSet turns SET transaction_isolation = x into SET TRANSACTION.
@@ -258,6 +320,13 @@ func itoa(n int) string {
 // commandColumns are the result columns of a command statement, for
 // Describe: SHOW returns one text column named after the parameter.
 func commandColumns(st *pgsql.Statement) []pgwire.Column {
+	if st.Kind == pgsql.KindSet && st.Set != nil && st.Set.Config != nil {
+		cols := make([]pgwire.Column, len(st.Set.Config))
+		for i, c := range st.Set.Config {
+			cols[i] = pgwire.Column{Name: c.Column, TypeOID: 25, TypeSize: -1, TypeModifier: -1}
+		}
+		return cols
+	}
 	if st.Kind != pgsql.KindShow || st.Show == nil {
 		return nil
 	}

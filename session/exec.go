@@ -224,6 +224,8 @@ func (s *Session) extraArgs(extra []pgsql.SessionValue) []any {
 			out[i] = s.eng.cfg.Database
 		case pgsql.ValueBackendPID:
 			out[i] = int64(s.info.ProcessID)
+		case pgsql.ValueSettings:
+			out[i] = s.settingsJSON()
 		case pgsql.ValueLastCommitLSN:
 			if s.lastCommit != 0 {
 				out[i] = s.lastCommit.String()
