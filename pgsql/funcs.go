@@ -115,7 +115,8 @@ var ownFunctions = map[string]bool{"now": true, "transaction_timestamp": true, "
 	"clock_timestamp": true, "current_database": true, "pg_backend_pid": true, "current_schema": true, "version": true,
 	"current_user": true, "session_user": true, "random": true, "gen_random_uuid": true, "uuid_generate_v4": true,
 	"nextval": true, "currval": true, "setval": true, "lastval": true, "pg_typeof": true, "generate_series": true,
-	"date_trunc": true, "date_part": true, "extract": true, "current_setting": true, "set_config": true}
+	"date_trunc": true, "date_part": true, "extract": true, "current_setting": true, "set_config": true,
+	"format": true, "string_to_array": true, "json_build_object": true, "json_build_array": true}
 
 var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "ntile": true,
 	"lag": true, "lead": true, "first_value": true, "last_value": true}
@@ -190,6 +191,12 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		return &expr{sql: s, t: pgType{3220, -1}, name: name, strength: 2}, nil
 	case "current_setting":
 		return t.currentSetting(f, sc)
+	case "format":
+		return t.formatCall(f, sc)
+	case "string_to_array":
+		return t.stringToArray(f, sc)
+	case "json_build_object", "json_build_array":
+		return t.jsonBuild(name, f, sc)
 	case "set_config":
 		return nil, unsupported("set_config() is only supported as SELECT set_config(…) with constant arguments and nothing else in the statement")
 	case "current_schema":

@@ -46,7 +46,7 @@ func init() {
 // never functions.
 func RegisterFunctions() error {
 	registerOnce.Do(func() {
-		for _, m := range []map[string]sqliteFunc{sqliteFuncs, datetimeFuncs, textFuncs, builtinFuncs, settingsFuncs} {
+		for _, m := range []map[string]sqliteFunc{sqliteFuncs, datetimeFuncs, textFuncs, builtinFuncs, settingsFuncs, formatFuncs, jsonBuildFuncs} {
 			for name, f := range m {
 				if err := sqlite.RegisterDeterministicScalarFunction(name, f.n, f.fn); err != nil {
 					registerErr = err
