@@ -24,6 +24,7 @@ const (
 	resNumArg0        // numeric for ints, else arg type (round, trunc)
 	resBytea          // bytea
 	resDate           // date
+	resStats          // stddev(), variance(): float8 for floats, else numeric
 )
 
 type funcDef struct {
@@ -42,6 +43,12 @@ var funcDefs = map[string]funcDef{
 	"min":                {"min", 1, 1, resArg0, true, tUnknown},
 	"max":                {"max", 1, 1, resArg0, true, tUnknown},
 	"string_agg":         {"string_agg", 2, 2, resText, true, tText},
+	"stddev":             {"pg_stddev_samp", 1, 1, resStats, true, tNumeric},
+	"stddev_samp":        {"pg_stddev_samp", 1, 1, resStats, true, tNumeric},
+	"stddev_pop":         {"pg_stddev_pop", 1, 1, resStats, true, tNumeric},
+	"variance":           {"pg_var_samp", 1, 1, resStats, true, tNumeric},
+	"var_samp":           {"pg_var_samp", 1, 1, resStats, true, tNumeric},
+	"var_pop":            {"pg_var_pop", 1, 1, resStats, true, tNumeric},
 	"bool_and":           {"min", 1, 1, resBool, true, tBool},
 	"bool_or":            {"max", 1, 1, resBool, true, tBool},
 	"every":              {"min", 1, 1, resBool, true, tBool},
@@ -242,7 +249,12 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 				return nil, err
 			}
 			e = t.resolveUnknown(e)
-			return &expr{sql: quoteString(declaredType(pgType{e.t.oid, -1})), t: tRegtype, name: name, strength: 2}, nil
+			sql := quoteString(declaredType(pgType{e.t.oid, -1}))
+			if e.agg {
+				// Keep the aggregate, so that the query still aggregates.
+				sql = "(CASE WHEN (" + e.sql + ") IS NULL THEN " + sql + " ELSE " + sql + " END)"
+			}
+			return &expr{sql: sql, t: tRegtype, name: name, strength: 2, agg: e.agg}, nil
 		}
 	case "generate_series":
 		return nil, unsupported("generate_series in the select list is not supported; use it in FROM")
@@ -383,6 +395,24 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		default:
 			return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function sum(%s) does not exist", typname(a))
 		}
+	case resStats:
+		// The SQLite aggregate's second argument: -1 for float8
+		// arithmetic, else numeric's least display scale (stats.go).
+		scale := "-1"
+		switch a := args[0].t; {
+		case a.oid == OIDFloat4 || a.oid == OIDFloat8:
+			rt = tFloat8
+		case a.oid == OIDNumeric && a.mod >= 4:
+			rt, scale = tNumeric, strconv.Itoa(int((a.mod-4)&0xffff))
+		case isNumericType(a.oid):
+			rt, scale = tNumeric, "0"
+		default:
+			return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function %s(%s) does not exist", name, typname(a.oid))
+		}
+		if f.AggDistinct {
+			return nil, unsupported("%s(DISTINCT …) is not supported", name)
+		}
+		parts = append(parts, scale)
 	case resAvgType:
 		switch a := args[0].t.oid; {
 		case a == OIDFloat4 || a == OIDFloat8:

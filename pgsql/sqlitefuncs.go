@@ -54,6 +54,7 @@ func RegisterFunctions() error {
 				}
 			}
 		}
+		registerErr = registerStatAggregates()
 	})
 	return registerErr
 }
