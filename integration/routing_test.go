@@ -22,14 +22,7 @@ func TestWriteForwarding(t *testing.T) {
 	setup := connectPGX(t, f, pgx.QueryExecModeSimpleProtocol)
 	defer setup.Close(ctx)
 	mustExec(t, setup, `CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL UNIQUE, qty int CHECK (qty >= 0))`)
-	servedBy := func(conn *pgx.Conn) string {
-		var s string
-		if err := conn.QueryRow(ctx, `SHOW replisql.served_by`, pgx.QueryExecModeSimpleProtocol).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	if got := servedBy(setup); got != "n1" {
+	if got := servedBy(t, setup); got != "n1" {
 		t.Fatalf("CREATE TABLE on a follower was served by %q, want the leader n1", got)
 	}
 	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe,
@@ -48,7 +41,7 @@ func TestWriteForwarding(t *testing.T) {
 			if err := conn.QueryRow(ctx, `SELECT qty FROM items WHERE id = $1`, id).Scan(&qty); err != nil || qty != 5 {
 				t.Fatalf("read-your-writes: qty = %d, %v", qty, err)
 			}
-			if got := servedBy(conn); got != "n2" {
+			if got := servedBy(t, conn); got != "n2" {
 				t.Fatalf("the read after the write was served by %q, want this follower n2", got)
 			}
 			// Errors keep their SQLSTATE.
@@ -134,19 +127,12 @@ func TestReadRouting(t *testing.T) {
 	defer conn.Close(ctx)
 	mustExec(t, conn, `CREATE TABLE r (id int PRIMARY KEY)`)
 	c.waitCaughtUp(ctx)
-	servedBy := func(conn *pgx.Conn) string {
-		var s string
-		if err := conn.QueryRow(ctx, `SHOW replisql.served_by`, pgx.QueryExecModeSimpleProtocol).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
 	// Default ('any'): the leader reads its own data.
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if got := servedBy(conn); got != "n1" {
+	if got := servedBy(t, conn); got != "n1" {
 		t.Fatalf("read_routing any on the leader: served by %s", got)
 	}
 	mustExec(t, conn, `SET replisql.read_routing = 'followers'`)
@@ -159,16 +145,16 @@ func TestReadRouting(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n != i+1 {
-			t.Fatalf("read %d after its own write saw %d rows (served by %s)", i, n, servedBy(conn))
+			t.Fatalf("read %d after its own write saw %d rows (served by %s)", i, n, servedBy(t, conn))
 		}
-		seen[servedBy(conn)] = true
+		seen[servedBy(t, conn)] = true
 	}
 	c.waitCaughtUp(ctx)
 	for range 10 {
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil || n != 20 {
 			t.Fatalf("count = %d, %v", n, err)
 		}
-		seen[servedBy(conn)] = true
+		seen[servedBy(t, conn)] = true
 	}
 	if !seen["n2"] || !seen["n3"] {
 		t.Fatalf("read_routing followers used %v, want both followers", seen)
@@ -179,9 +165,9 @@ func TestReadRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n)
-	first := servedBy(conn)
+	first := servedBy(t, conn)
 	tx.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n)
-	if second := servedBy(conn); first == "n1" || second != first {
+	if second := servedBy(t, conn); first == "n1" || second != first {
 		t.Fatalf("READ ONLY block: statements served by %s then %s", first, second)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -200,7 +186,7 @@ func TestReadRouting(t *testing.T) {
 	if err := other.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	got := servedBy(other)
+	got := servedBy(t, other)
 	c.signal(1, syscall.SIGCONT)
 	c.signal(2, syscall.SIGCONT)
 	if got != "n1" || n != 70 {
@@ -231,6 +217,13 @@ func TestReadYourWrites(t *testing.T) {
 	run := func(from int) (misses, onFollowers int) {
 		for i := from; i < from+iterations; i++ {
 			mustExec(t, conn, `INSERT INTO ryw VALUES ($1)`, i)
+			if i%10 == 0 {
+				// Now and then give the followers time to report the
+				// commit, so that reads do reach them (on a loaded
+				// machine they would otherwise all fall back to the
+				// leader, and the test would prove nothing).
+				waitReported(t, conn)
+			}
 			var n int
 			if err := conn.QueryRow(ctx, `SELECT count(*) FROM ryw WHERE id = $1`, i).Scan(&n); err != nil {
 				t.Fatal(err)
@@ -434,5 +427,35 @@ func TestRoutedSelectOnly(t *testing.T) {
 				t.Fatalf("the leader sent %d reads to followers", sent)
 			}
 		}
+	}
+}
+
+// servedBy is SHOW replisql.served_by: the node that ran conn's previous
+// statement.
+func servedBy(t *testing.T, conn *pgx.Conn) string {
+	t.Helper()
+	var s string
+	if err := conn.QueryRow(testCtx(t), `SHOW replisql.served_by`, pgx.QueryExecModeSimpleProtocol).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitReported waits (up to 5s) until every standby has reported
+// applying conn's last commit to the leader.
+func waitReported(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	ctx := testCtx(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var behind int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_replication WHERE pg_wal_lsn_diff(replay_lsn, replisql_last_commit_lsn()) < 0`).Scan(&behind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if behind == 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

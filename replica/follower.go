@@ -236,10 +236,11 @@ func (f *Follower) kickStatus() {
 // replConn is a replication connection after startup: pgconn did the
 // authentication, then handed the socket over.
 type replConn struct {
-	nc  net.Conn
-	fe  *pgproto3.Frontend
-	wmu sync.Mutex
-	buf []byte
+	nc   net.Conn
+	fe   *pgproto3.Frontend
+	stop func() bool // ends the watch on the context
+	wmu  sync.Mutex
+	buf  []byte
 }
 
 func (f *Follower) connect(ctx context.Context) (*replConn, error) {
@@ -265,10 +266,16 @@ func (f *Follower) connect(ctx context.Context) (*replConn, error) {
 		pc.Close(context.Background())
 		return nil, err
 	}
-	return &replConn{nc: hj.Conn, fe: hj.Frontend}, nil
+	c := &replConn{nc: hj.Conn, fe: hj.Frontend}
+	// Ending ctx closes the socket, which ends a blocked receive.
+	c.stop = context.AfterFunc(ctx, func() { c.nc.Close() })
+	return c, nil
 }
 
-func (c *replConn) close() { c.nc.Close() }
+func (c *replConn) close() {
+	c.stop()
+	c.nc.Close()
+}
 
 // send writes one frontend message.
 func (c *replConn) send(typ byte, body []byte) error {
@@ -297,8 +304,6 @@ func (f *Follower) stream(ctx context.Context) error {
 		return err
 	}
 	defer c.close()
-	stop := context.AfterFunc(ctx, c.close)
-	defer stop()
 
 	lw := f.st.WAL()
 	start := lw.EndLSN()
@@ -472,8 +477,6 @@ func (f *Follower) bootstrap(ctx context.Context) error {
 		return err
 	}
 	defer c.close()
-	stop := context.AfterFunc(ctx, c.close)
-	defer stop()
 	if err := c.query("BASE_BACKUP"); err != nil {
 		return err
 	}
