@@ -21,7 +21,13 @@ type Backend struct {
 	settings map[string]string // session settings as last sent
 	w        pgwire.ResultWriter
 	broken   bool
+	dirty    bool // a session changed settings on it directly: not reused
 }
+
+// Dirty marks the backend as changed by a session beyond what Settings
+// tracks (a forwarded SET or RESET): the pool closes it instead of
+// lending it to another session.
+func (b *Backend) Dirty() { b.dirty = true }
 
 func (b *Backend) notice(n *pgconn.Notice) {
 	if b.w == nil {

@@ -122,7 +122,7 @@ func (p *Pool) Put(b *Backend) {
 		return
 	}
 	b.w = nil
-	if b.conn.IsClosed() || b.conn.TxStatus() != 'I' || b.broken {
+	if b.conn.IsClosed() || b.conn.TxStatus() != 'I' || b.broken || b.dirty {
 		b.conn.Close(context.Background())
 		return
 	}

@@ -283,6 +283,9 @@ func (s *Session) forward(ctx context.Context, p *router.Pool, st *pgsql.Stateme
 	if err != nil {
 		return err
 	}
+	if st.Kind == pgsql.KindSet || st.Tag == "DISCARD ALL" {
+		b.Dirty()
+	}
 	if st.Kind == pgsql.KindCopy && st.Copy.From {
 		err = s.forwardCopy(ctx, b, st, w)
 	} else {
