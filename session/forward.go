@@ -326,7 +326,15 @@ func (s *Session) forwardPortal(ctx context.Context, p *router.Pool, bp *boundPo
 	if err != nil {
 		return err
 	}
+	if bp.st.Kind == pgsql.KindSet || bp.st.Tag == "DISCARD ALL" {
+		b.Dirty()
+	}
 	err = b.Exec(ctx, bp.st.Text, bp.params, bp.args, w)
+	if err == nil && bp.st.Kind == pgsql.KindSet {
+		if serr := s.runSet(bp.st.Set); serr != nil {
+			s.log.Warn().Err(serr).Str("statement", bp.st.Text).Msg("setting accepted by another node, not here")
+		}
+	}
 	s.afterForward(ctx)
 	return err
 }
