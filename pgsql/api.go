@@ -38,6 +38,10 @@ type Statement struct {
 	Tag string
 	// ReadOnly is true when executing the statement cannot change data.
 	ReadOnly bool
+	// NodeLocal is true for a query about the node that runs it (its
+	// replication state, configuration, sessions): it runs where the
+	// client sent it, never routed elsewhere.
+	NodeLocal bool
 
 	// Exactly one of these is set, according to Kind, for statements
 	// the session runs itself rather than SQLite.
@@ -87,6 +91,9 @@ type SetStmt struct {
 	Local    bool
 	Reset    bool // RESET name or SET name TO DEFAULT
 	ResetAll bool
+	// System is ALTER SYSTEM SET/RESET: the cluster-wide setting, taking
+	// effect at the next configuration reload.
+	System bool
 	// Transaction options of SET TRANSACTION …
 	Isolation string
 	ReadOnly  *bool

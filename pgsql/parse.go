@@ -157,6 +157,7 @@ func classify(st *Statement, n *pg_query.Node) error {
 	case *pg_query.Node_SelectStmt:
 		st.Kind, st.Tag = KindSelect, "SELECT"
 		st.ReadOnly = readOnlyQuery(n)
+		st.NodeLocal = nodeLocalQuery(n)
 		if x.SelectStmt.IntoClause != nil {
 			st.Kind = KindDDL
 			st.ReadOnly = false
@@ -173,6 +174,12 @@ func classify(st *Statement, n *pg_query.Node) error {
 		classifyTxn(st, x.TransactionStmt)
 	case *pg_query.Node_VariableSetStmt:
 		classifySet(st, x.VariableSetStmt)
+	case *pg_query.Node_AlterSystemStmt:
+		if x.AlterSystemStmt.Setstmt == nil {
+			return unsupported("ALTER SYSTEM without a setting")
+		}
+		classifySet(st, x.AlterSystemStmt.Setstmt)
+		st.Tag, st.Set.System = "ALTER SYSTEM", true
 	case *pg_query.Node_VariableShowStmt:
 		st.Kind, st.Tag, st.ReadOnly = KindShow, "SHOW", true
 		st.Show = &ShowStmt{Name: strings.ToLower(x.VariableShowStmt.Name)}

@@ -37,7 +37,45 @@ var writeFunctions = map[string]bool{
 	"pg_try_advisory_xact_lock": true, "pg_advisory_unlock": true, "pg_advisory_unlock_all": true,
 	"pg_advisory_lock_shared": true, "txid_current": true, "pg_current_xact_id": true,
 	"lo_create": true, "lo_import": true, "lo_unlink": true, "lo_creat": true,
-	"pg_terminate_backend": true, "pg_cancel_backend": true, "pg_reload_conf": true,
+}
+
+// nodeFunctions and nodeRelations answer about the node that runs them
+// (its configuration, its place in replication, its sessions): a query
+// using one must run where the client sent it, never be routed to
+// another node. They change no data.
+var (
+	nodeFunctions = map[string]bool{
+		"pg_reload_conf": true, "pg_terminate_backend": true, "pg_cancel_backend": true,
+		"pg_is_in_recovery": true, "pg_current_wal_lsn": true, "pg_current_wal_flush_lsn": true,
+		"pg_current_wal_insert_lsn": true, "pg_last_wal_receive_lsn": true, "pg_last_wal_replay_lsn": true,
+		"pg_last_xact_replay_timestamp": true, "pg_backend_pid": true, "replisql_last_commit_lsn": true,
+		"inet_server_addr": true, "inet_server_port": true, "pg_postmaster_start_time": true,
+	}
+	nodeRelations = map[string]bool{
+		"pg_stat_replication": true, "replisql_stat_routing": true, "pg_stat_activity": true,
+		"pg_stat_wal_receiver": true, "pg_settings": true,
+	}
+)
+
+// nodeLocalQuery reports whether a query answers about the node that
+// runs it (see nodeFunctions).
+func nodeLocalQuery(n *pg_query.Node) bool {
+	local := false
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if local {
+			return false
+		}
+		switch x := m.Interface().(type) {
+		case *pg_query.FuncCall:
+			if len(x.Funcname) > 0 && nodeFunctions[x.Funcname[len(x.Funcname)-1].GetString_().GetSval()] {
+				local = true
+			}
+		case *pg_query.RangeVar:
+			local = nodeRelations[x.Relname]
+		}
+		return !local
+	})
+	return local
 }
 
 // readOnlyQuery reports whether a query cannot change data: no

@@ -58,6 +58,9 @@ func (s *Session) target(ctx context.Context, st *pgsql.Statement) *router.Pool 
 	if s.fwd != nil {
 		return s.fwdPool // the transaction already runs there
 	}
+	if st.NodeLocal {
+		return nil
+	}
 	cl := s.eng.cfg.Router
 	if writes(st) {
 		if !s.inRecovery() || (s.tx.readOnly && s.tx.block) {
