@@ -276,6 +276,50 @@ func TestReplicationCommitLevels(t *testing.T) {
 		t.Fatal("the commit whose wait was cancelled is not on the leader")
 	}
 
+	// A configuration change releases the waits it no longer needs: a
+	// session that did not SET its own settings waits by the cluster's,
+	// which ALTER SYSTEM and a reload (pg_reload_conf(), SIGHUP) change.
+	fresh := connectPGX(t, c.nodes[0], pgx.QueryExecModeSimpleProtocol)
+	defer fresh.Close(ctx)
+	mustExec(t, leader, `ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'`)
+	mustExec(t, leader, `SELECT pg_reload_conf()`)
+	var names string
+	if err := fresh.QueryRow(ctx, `SHOW synchronous_standby_names`).Scan(&names); err != nil || names != "ANY 1 (*)" {
+		t.Fatalf("after ALTER SYSTEM and pg_reload_conf(): synchronous_standby_names = %q, %v", names, err)
+	}
+	for _, how := range []string{"pg_reload_conf()", "SIGHUP"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := fresh.Exec(ctx, `INSERT INTO t VALUES ($1, 'released')`, map[string]int{"pg_reload_conf()": 30, "SIGHUP": 31}[how])
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("a commit did not wait for the paused standbys (%v)", err)
+		case <-time.After(500 * time.Millisecond):
+		}
+		mustExec(t, leader, `ALTER SYSTEM RESET synchronous_standby_names`)
+		if how == "SIGHUP" {
+			c.signal(0, syscall.SIGHUP)
+		} else {
+			mustExec(t, leader, `SELECT pg_reload_conf()`)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("released by %s: %v", how, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a reload (%s) that empties synchronous_standby_names did not release the waiting commit", how)
+		}
+		mustExec(t, leader, `ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'`)
+		mustExec(t, leader, `SELECT pg_reload_conf()`)
+	}
+	mustExec(t, leader, `ALTER SYSTEM RESET synchronous_standby_names`)
+	mustExec(t, leader, `SELECT pg_reload_conf()`)
+	_, err = leader.Exec(ctx, `ALTER SYSTEM SET work_mem = '8MB'`)
+	wantSQLState(t, "ALTER SYSTEM of a setting that cannot change at run time", err, "0A000")
+
 	c.signal(1, syscall.SIGCONT)
 	c.signal(2, syscall.SIGCONT)
 	resumed = true

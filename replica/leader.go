@@ -153,19 +153,33 @@ func (l *Leader) standbyNames(v string) (StandbyNames, error) {
 // waiting for standbys that are gone waits until they come back, ctx ends
 // (the caller reports the cancelled wait; the commit stands), or the
 // waiting is no longer needed.
-func (l *Leader) WaitCommit(ctx context.Context, lsn wal.LSN, level Level, names string) error {
-	if !level.Remote() || names == "" || lsn == 0 {
-		return nil
-	}
-	n, err := l.standbyNames(names)
-	if err != nil {
-		return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"synchronous_standby_names\": %q", names)
-	}
-	if n.Empty() {
+//
+// now, when not nil, gives the level and names to wait by at each
+// wake-up: a configuration reload that no longer asks for the standbys
+// releases the wait.
+func (l *Leader) WaitCommit(ctx context.Context, lsn wal.LSN, levelName, names string, now func() (string, string)) error {
+	if lsn == 0 {
 		return nil
 	}
 	var pos []standbyPos
 	for {
+		if now != nil {
+			levelName, names = now()
+		}
+		level, ok := ParseLevel(levelName)
+		if !ok {
+			level = LevelOn
+		}
+		if !level.Remote() || names == "" {
+			return nil
+		}
+		n, err := l.standbyNames(names)
+		if err != nil {
+			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"synchronous_standby_names\": %q", names)
+		}
+		if n.Empty() {
+			return nil
+		}
 		l.mu.Lock()
 		pos = pos[:0]
 		for s := range l.senders {
@@ -173,7 +187,7 @@ func (l *Leader) WaitCommit(ctx context.Context, lsn wal.LSN, level Level, names
 				pos = append(pos, standbyPos{name: s.name, write: s.write, flush: s.flush, apply: s.apply})
 			}
 		}
-		ok := n.satisfied(level, lsn, pos)
+		ok = n.satisfied(level, lsn, pos)
 		changed := l.changed
 		l.mu.Unlock()
 		if ok {

@@ -36,15 +36,21 @@ func (n *Node) Healthy() error {
 
 // WaitCommit waits for the standbys a commit's level asks for (leader
 // only; a follower commits nothing).
-func (n *Node) WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames string) error {
+func (n *Node) WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames string, now func() (string, string)) error {
 	if n.leader == nil {
 		return nil
 	}
-	l, ok := ParseLevel(level)
-	if !ok {
-		l = LevelOn
+	return n.leader.WaitCommit(ctx, lsn, level, standbyNames, now)
+}
+
+// Reconfigured wakes the commits waiting for standbys, to re-read their
+// settings after a configuration reload.
+func (n *Node) Reconfigured() {
+	if n.leader != nil {
+		n.leader.mu.Lock()
+		n.leader.broadcastLocked()
+		n.leader.mu.Unlock()
 	}
-	return n.leader.WaitCommit(ctx, lsn, l, standbyNames)
 }
 
 // ReceivedLSN is how far a follower received and flushed the WAL (0 on

@@ -91,11 +91,16 @@ func (s *Session) runTxn(ctx context.Context, st *pgsql.Statement, w pgwire.Resu
 }
 
 func (s *Session) runSet(set *pgsql.SetStmt) error {
+	if set.System {
+		return s.alterSystem(set)
+	}
+	s.noteSet(set)
 	switch {
 	case set.ResetAll:
+		dflt := s.eng.defaults()
 		for name, d := range paramDefs {
 			if !d.readOnly && name != "transaction_isolation" && name != "transaction_read_only" {
-				s.params.reset(name, s.eng.cfg.Defaults)
+				s.params.reset(name, dflt)
 			}
 		}
 		return nil
@@ -111,7 +116,7 @@ func (s *Session) runSet(set *pgsql.SetStmt) error {
 	case set.Name == "transaction_isolation" || set.Name == "transaction_read_only":
 		return s.setTransaction(transactionSet(set))
 	case set.Reset:
-		return s.params.reset(set.Name, s.eng.cfg.Defaults)
+		return s.params.reset(set.Name, s.eng.defaults())
 	}
 	return s.params.set(set.Name, set.Value, set.Local, s.tx.block)
 }

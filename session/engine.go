@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -36,7 +37,12 @@ type Config struct {
 	Router *router.Cluster
 	// NodeName is this node's name (SHOW replisql.served_by).
 	NodeName string
-	Logger   zerolog.Logger
+	// AlterSystem keeps a cluster-wide setting for the next reload
+	// (ALTER SYSTEM SET name = value, or RESET when reset); nil refuses
+	// ALTER SYSTEM. Reload is what pg_reload_conf() asks for.
+	AlterSystem func(name, value string, reset bool) error
+	Reload      func() error
+	Logger      zerolog.Logger
 }
 
 // Replication is what sessions need of the cluster (package replica
@@ -52,7 +58,9 @@ type Replication interface {
 	// synchronous_standby_names confirm the commit ending at lsn as
 	// level (a synchronous_commit value) asks; it returns at once for
 	// the local levels.
-	WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames string) error
+	// now, when not nil, gives the level and names to wait by as they
+	// change (a configuration reload), re-read at every wake-up.
+	WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames string, now func() (string, string)) error
 	// ReceivedLSN and ReplayedLSN are a follower's positions (0 on the
 	// leader); LastReplayTime when the last applied transaction began
 	// on the leader.
@@ -69,6 +77,7 @@ type Engine struct {
 	start    time.Time
 	views    schemaCache
 	catalogs catalogSnapshots
+	cluster  atomic.Pointer[clusterSettings] // reloaded settings (sysconfig.go)
 }
 
 var _ pgwire.Handler = (*Engine)(nil)
@@ -81,8 +90,8 @@ func NewEngine(cfg Config, st *store.Store) *Engine {
 	if cfg.Database == "" {
 		cfg.Database = "postgres"
 	}
-	registerMonitorFunctions()
-	monitorNode.Store(&nodeState{repl: cfg.Replication, router: cfg.Router, store: st, standbyNames: cfg.Defaults["synchronous_standby_names"]})
+	monitorNode.Store(&nodeState{repl: cfg.Replication, router: cfg.Router, store: st,
+		standbyNames: cfg.Defaults["synchronous_standby_names"], reload: cfg.Reload})
 	return &Engine{cfg: cfg, store: st, log: cfg.Logger, start: time.Now()}
 }
 

@@ -25,6 +25,7 @@ type prepared struct {
 
 // Prepare implements pgwire.Session.
 func (s *Session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (pgwire.Prepared, error) {
+	s.syncCluster()
 	stmts, err := pgsql.Parse(sql)
 	if err != nil {
 		return nil, err
@@ -99,6 +100,7 @@ func (p *prepared) Close() {
 
 // Bind implements pgwire.Session.
 func (s *Session) Bind(ctx context.Context, stmt pgwire.Prepared, args []any) (pgwire.Portal, error) {
+	s.syncCluster()
 	p, ok := stmt.(*prepared)
 	if !ok || p.closed {
 		return nil, pgerr.New(pgerr.InvalidSQLStatementName, "prepared statement does not exist")

@@ -32,7 +32,8 @@ type nodeState struct {
 	repl         Replication
 	router       *router.Cluster
 	store        *store.Store
-	standbyNames string // the cluster's synchronous_standby_names
+	standbyNames string       // the cluster's synchronous_standby_names
+	reload       func() error // pg_reload_conf()
 }
 
 var monitorNode atomic.Pointer[nodeState]
@@ -52,6 +53,7 @@ var monitorFunctions = map[string]struct {
 	"pg_last_wal_replay_lsn":        {"replisql_last_wal_replay_lsn", 0, oidPgLSN},
 	"pg_last_xact_replay_timestamp": {"replisql_last_xact_replay_timestamp", 0, oidTimestamptz},
 	"pg_wal_lsn_diff":               {"replisql_wal_lsn_diff", 2, oidNumeric},
+	"pg_reload_conf":                {"replisql_reload_conf", 0, oidBool},
 }
 
 const (
@@ -65,6 +67,10 @@ const (
 )
 
 var registerMonitor sync.Once
+
+// The functions are registered before any SQLite connection opens: the
+// driver gives a connection only the functions registered before it.
+func init() { registerMonitorFunctions() }
 
 func registerMonitorFunctions() {
 	registerMonitor.Do(func() {
@@ -121,6 +127,15 @@ func registerMonitorFunctions() {
 				return nil, err
 			}
 			return int64(x) - int64(y), nil
+		})
+		reg("replisql_reload_conf", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+			if st.reload == nil {
+				return false, nil
+			}
+			if err := st.reload(); err != nil {
+				return nil, err
+			}
+			return true, nil
 		})
 		reg("replisql_standbys", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
 			return st.standbysJSON()

@@ -31,8 +31,13 @@ type Session struct {
 	// Routing (forward.go): the backend on the leader that the session's
 	// transaction runs on, the end LSN of the session's last commit, and
 	// the node that ran its last statement.
-	fwd        *router.Backend
-	fwdPool    *router.Pool
+	fwd     *router.Backend
+	fwdPool *router.Pool
+
+	// Reloadable settings the session SET itself, and the generation of
+	// the cluster's settings it last took (sysconfig.go).
+	explicit   map[string]bool
+	clusterGen uint64
 	lastCommit wal.LSN
 	servedBy   string
 }
@@ -92,6 +97,7 @@ func (s *Session) Close() {
 // Query implements pgwire.Session: a simple-protocol query string, run as
 // one implicit transaction unless it contains transaction control.
 func (s *Session) Query(ctx context.Context, sql string, w pgwire.ResultWriter) error {
+	s.syncCluster()
 	stmts, err := pgsql.Parse(sql)
 	if err != nil {
 		s.afterError(ctx)

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -94,11 +96,14 @@ func serve(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	listenSet := false
-	fs.Visit(func(f *flag.Flag) { listenSet = listenSet || f.Name == "listen" })
-	if _, ok := os.LookupEnv(envName("listen")); ok {
-		listenSet = true
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range []string{"listen", "synchronous-commit", "synchronous-standby-names", "read-routing"} {
+		if _, ok := os.LookupEnv(envName(name)); ok {
+			set[name] = true
+		}
 	}
+	listenSet := set["listen"]
 	nodeRole, err := clusterRole(&c, listenSet)
 	if err != nil {
 		return err
@@ -161,6 +166,14 @@ func serve(ctx context.Context, args []string) error {
 			log.Error().Err(err).Msg("close database")
 		}
 	}()
+	// Cluster settings given on the command line win over ALTER SYSTEM's.
+	flagSettings := map[string]string{}
+	for flagName, param := range map[string]string{"synchronous-commit": "synchronous_commit",
+		"synchronous-standby-names": "synchronous_standby_names", "read-routing": "replisql.read_routing"} {
+		if set[flagName] {
+			flagSettings[param] = fs.Lookup(flagName).Value.String()
+		}
+	}
 	sysID, err := systemID(c.dataDir)
 	if err != nil {
 		return err
@@ -194,7 +207,8 @@ func serve(ctx context.Context, args []string) error {
 		defer cl.Close()
 	}
 	defaults["replisql.read_routing"] = c.readRouting
-	wire.Handler = session.NewEngine(session.Config{
+	sysconf := newSysConfig(c.dataDir, flagSettings, log)
+	eng := session.NewEngine(session.Config{
 		ServerVersion: pgVersion,
 		Database:      c.database,
 		Defaults:      defaults,
@@ -202,8 +216,27 @@ func serve(ctx context.Context, args []string) error {
 		Replication:   node,
 		Router:        cl,
 		NodeName:      nodeRole.name,
+		AlterSystem:   sysconf.alter,
+		Reload:        sysconf.reload,
 		Logger:        log,
 	}, st)
+	sysconf.eng = eng
+	if err := sysconf.reload(); err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() {
+		signal.Stop(hup)
+		close(hup)
+	}()
+	go func() {
+		for range hup {
+			log.Info().Msg("received SIGHUP, reloading configuration files")
+			sysconf.reload()
+		}
+	}()
+	wire.Handler = eng
 	srv, err := pgwire.NewServer(wire)
 	if err != nil {
 		return err

@@ -1,0 +1,203 @@
+package session
+
+import (
+	"strings"
+
+	"github.com/replisql/replisql/pgsql"
+	"github.com/replisql/replisql/pgwire/pgerr"
+)
+
+// Cluster-wide settings that change while the node runs, as in
+// PostgreSQL: ALTER SYSTEM SET writes them (through Config.AlterSystem,
+// into the data directory), and a configuration reload
+// (pg_reload_conf() or SIGHUP, through Engine.Reload) makes them the
+// value of every session that did not SET its own. A commit waiting for
+// standbys re-reads them, so a reload that empties
+// synchronous_standby_names (or lowers synchronous_commit) releases the
+// waits it no longer needs.
+
+// reloadable are the settings a reload changes.
+var reloadable = []string{"synchronous_commit", "synchronous_standby_names", "replisql.read_routing"}
+
+func isReloadable(name string) bool {
+	for _, r := range reloadable {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}
+
+// clusterSettings is one generation of the reloaded settings.
+type clusterSettings struct {
+	gen    uint64
+	values map[string]string
+}
+
+// Reload makes values the cluster's settings (those of reloadable that
+// values holds; the others keep their start-up value from
+// Config.Defaults). It returns the settings that changed.
+func (e *Engine) Reload(values map[string]string) (map[string]string, error) {
+	next := map[string]string{}
+	for _, name := range reloadable {
+		v, ok := values[name]
+		if !ok {
+			v = e.cfg.Defaults[name]
+			if v == "" && name != "synchronous_standby_names" {
+				v = paramDefs[name].def
+			}
+		}
+		if d := paramDefs[name]; d != nil && d.normalize != nil {
+			n, err := d.normalize(v)
+			if err != nil {
+				return nil, pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", name, v)
+			}
+			v = n
+		}
+		next[name] = v
+	}
+	cur := e.cluster.Load()
+	changed := map[string]string{}
+	for name, v := range next {
+		if e.clusterValue(name) != v {
+			changed[name] = v
+		}
+	}
+	gen := uint64(1)
+	if cur != nil {
+		gen = cur.gen + 1
+	}
+	e.cluster.Store(&clusterSettings{gen: gen, values: next})
+	if st := monitorNode.Load(); st != nil {
+		c := *st
+		c.standbyNames = next["synchronous_standby_names"]
+		monitorNode.Store(&c)
+	}
+	if r, ok := e.cfg.Replication.(interface{ Reconfigured() }); ok {
+		r.Reconfigured() // wake commits waiting for standbys
+	}
+	return changed, nil
+}
+
+// clusterValue is the cluster's current value of a setting.
+func (e *Engine) clusterValue(name string) string {
+	if c := e.cluster.Load(); c != nil {
+		if v, ok := c.values[name]; ok {
+			return v
+		}
+	}
+	if v, ok := e.cfg.Defaults[name]; ok {
+		return v
+	}
+	if d := paramDefs[name]; d != nil {
+		return d.def
+	}
+	return ""
+}
+
+// defaults are the values RESET restores: the start-up defaults with the
+// reloaded settings over them.
+func (e *Engine) defaults() map[string]string {
+	c := e.cluster.Load()
+	if c == nil {
+		return e.cfg.Defaults
+	}
+	m := make(map[string]string, len(e.cfg.Defaults)+len(c.values))
+	for k, v := range e.cfg.Defaults {
+		m[k] = v
+	}
+	for k, v := range c.values {
+		m[k] = v
+	}
+	return m
+}
+
+func (e *Engine) clusterGen() uint64 {
+	if c := e.cluster.Load(); c != nil {
+		return c.gen
+	}
+	return 0
+}
+
+// syncCluster gives the session the reloaded settings it did not SET
+// itself, between transactions.
+func (s *Session) syncCluster() {
+	gen := s.eng.clusterGen()
+	if gen == s.clusterGen || s.tx.block {
+		return
+	}
+	s.clusterGen = gen
+	for _, name := range reloadable {
+		if !s.explicit[name] {
+			s.params.values[name] = s.eng.clusterValue(name)
+		}
+	}
+}
+
+// noteSet records which reloadable settings the session set itself.
+func (s *Session) noteSet(set *pgsql.SetStmt) {
+	switch {
+	case set.ResetAll:
+		clear(s.explicit)
+	case isReloadable(set.Name) && !set.Local:
+		if s.explicit == nil {
+			s.explicit = map[string]bool{}
+		}
+		s.explicit[set.Name] = !set.Reset
+	}
+}
+
+// commitSettings returns, for a commit waiting for standbys, the level
+// and standby names it waits by now: the session's own if it set them,
+// else the cluster's current ones.
+func (s *Session) commitSettings(level, names string) func() (string, string) {
+	ownLevel, ownNames := s.explicit["synchronous_commit"], s.explicit["synchronous_standby_names"]
+	if ownLevel && ownNames {
+		return nil
+	}
+	return func() (string, string) {
+		l, n := level, names
+		if !ownLevel {
+			l = s.eng.clusterValue("synchronous_commit")
+		}
+		if !ownNames {
+			n = s.eng.clusterValue("synchronous_standby_names")
+		}
+		return l, n
+	}
+}
+
+// alterSystem carries out ALTER SYSTEM SET/RESET.
+func (s *Session) alterSystem(set *pgsql.SetStmt) error {
+	if s.tx.block {
+		return pgerr.New(pgerr.ActiveSQLTransaction, "ALTER SYSTEM cannot run inside a transaction block")
+	}
+	if s.eng.cfg.AlterSystem == nil {
+		return pgerr.New(pgerr.FeatureNotSupported, "ALTER SYSTEM is not supported on this node")
+	}
+	if set.ResetAll {
+		for _, name := range reloadable {
+			if err := s.eng.cfg.AlterSystem(name, "", true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	name := strings.ToLower(set.Name)
+	d := paramDefs[name]
+	if d == nil && !strings.Contains(name, ".") {
+		return pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter \"%s\"", set.Name)
+	}
+	if !isReloadable(name) {
+		return pgerr.New(pgerr.FeatureNotSupported, "ALTER SYSTEM SET %s is not supported: only %s change while the node runs", name, strings.Join(reloadable, ", "))
+	}
+	v := set.Value
+	if !set.Reset && d.normalize != nil {
+		n, err := d.normalize(v)
+		if err != nil {
+			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", name, v)
+		}
+		v = n
+	}
+	return s.eng.cfg.AlterSystem(name, v, set.Reset)
+}
