@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -465,5 +466,21 @@ func TestWriteLag(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("lag table lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+func TestServerError(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "psql", in: "psql -X -q: exit status 1: ERROR:  unrecognized configuration parameter \"fsync\"\nLINE 1: …", want: `unrecognized configuration parameter "fsync"`},
+		{name: "no server error", in: "psql: timed out after 2m0s\nmore", want: "psql: timed out after 2m0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := serverError(errors.New(tt.in)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -175,9 +175,9 @@ func (h *Harness) serverSettings(ctx context.Context, port int) []string {
 	out, err := h.psql(ctx, port, "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ("+
 		strings.Join(quoted, ", ")+") ORDER BY name")
 	if err != nil {
-		// No current_setting(): ask for each setting with SHOW, which a
-		// RepliSQL node answers for those it has (among them its commit
-		// settings).
+		// current_setting() failed (missing, or unknown settings): ask
+		// for each setting with SHOW, which a RepliSQL node answers for
+		// those it has (among them its commit settings).
 		var s []string
 		for _, n := range settingNames {
 			if v, err := h.psql(ctx, port, "SHOW "+n); err == nil {
@@ -190,7 +190,7 @@ func (h *Harness) serverSettings(ctx context.Context, port int) []string {
 		if len(s) == 0 {
 			return []string{"(settings not available: " + firstLine(err.Error()) + ")"}
 		}
-		return append(s, "(by SHOW: current_setting() not available; the others unknown to SHOW)")
+		return append(s, "(by SHOW, as the pg_settings query failed: "+serverError(err)+"; the others unknown to SHOW)")
 	}
 	var s []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -202,6 +202,16 @@ func (h *Harness) serverSettings(ctx context.Context, port int) []string {
 		}
 	}
 	return s
+}
+
+// serverError is the server's "ERROR:" message in a psql failure, or
+// the failure's first line.
+func serverError(err error) string {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "ERROR:"); ok {
+		return strings.TrimSpace(firstLine(rest))
+	}
+	return firstLine(msg)
 }
 
 func firstLine(s string) string {
