@@ -88,7 +88,7 @@ func writePlot(path string, o *options, groups []groupResult) error {
 				p.Add(l, s)
 				name := sys.Label
 				if len(groups) > 1 {
-					name += ", " + g.Name
+					name += ", " + g.Key // the report's headings name the keys
 				}
 				p.Legend.Add(name, l, s)
 				entries++

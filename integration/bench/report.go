@@ -127,7 +127,7 @@ func (r *report) writeMarkdown(w io.Writer) {
 
 func (r *report) writeGroup(w io.Writer, g groupResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	p("### %s\n\n", g.Name)
+	p("### %s (`%s`)\n\n", g.Name, g.Key)
 	for _, s := range g.Systems {
 		if s.Err != "" {
 			p("- **%s**: not measured: %s\n", s.Label, strings.ReplaceAll(firstLine(s.Err), "|", "\\|"))
