@@ -439,3 +439,49 @@ func envInt(name string, def int) int {
 	}
 	return v
 }
+
+// TestSyncCommitsKeepFlowing commits for a while at on with ANY 2 (*),
+// so that every commit needs both followers' acknowledgements, and fails
+// if one commit waits for many seconds while every node is healthy (a
+// lost status update, a stuck WAL sender).
+func TestSyncCommitsKeepFlowing(t *testing.T) {
+	c := startCluster(t, 3, "--synchronous-standby-names", "ANY 2 (*)")
+	ctx := testCtx(t)
+	setup := connectPGX(t, c.nodes[0], pgx.QueryExecModeSimpleProtocol)
+	mustExec(t, setup, `CREATE TABLE flow (id int PRIMARY KEY, w int)`)
+	setup.Close(ctx)
+	const writers = 4
+	run := time.Duration(envInt("REPLISQL_FLOW_SECONDS", 8)) * time.Second
+	var mu sync.Mutex
+	var worst time.Duration
+	var commits int
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
+			defer conn.Close(context.Background())
+			end := time.Now().Add(run)
+			for i := 0; time.Now().Before(end); i++ {
+				began := time.Now()
+				if _, err := conn.Exec(ctx, `INSERT INTO flow VALUES ($1, $2)`, w*1_000_000+i, w); err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+				d := time.Since(began)
+				mu.Lock()
+				commits++
+				worst = max(worst, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d synchronous commits (ANY 2) in %v, the slowest %v", commits, run, worst)
+	if worst > 5*time.Second {
+		t.Fatalf("a commit waited %v for healthy standbys: acknowledgements were lost", worst)
+	}
+	c.waitCaughtUp(ctx)
+	t.Log(c.compare())
+}

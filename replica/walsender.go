@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -188,13 +189,15 @@ func (ws *walSender) startReplication(ctx context.Context, start wal.LSN, w pgwi
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
-	var lastReply = make(chan time.Time, 1)
+	// When the standby last said something, for the sender's timeout.
+	var lastReply atomic.Int64
+	lastReply.Store(time.Now().UnixNano())
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		cancel(ws.receive(stream, s, lastReply))
+		cancel(ws.receive(stream, s, &lastReply))
 	}()
-	err = ws.send(ctx, r, stream, s, lastReply)
+	err = ws.send(ctx, r, stream, s, &lastReply)
 	cancel(err)
 	if ctx.Err() == nil || errors.Is(context.Cause(ctx), io.EOF) {
 		// The standby ended its half: end ours.
@@ -218,7 +221,7 @@ func (ws *walSender) startReplication(ctx context.Context, start wal.LSN, w pgwi
 
 // receive reads the standby's status updates until it sends CopyDone
 // (io.EOF) or the connection fails.
-func (ws *walSender) receive(stream pgwire.CopyStream, s *sender, lastReply chan time.Time) error {
+func (ws *walSender) receive(stream pgwire.CopyStream, s *sender, lastReply *atomic.Int64) error {
 	for {
 		b, err := stream.Recv()
 		if err != nil {
@@ -238,29 +241,18 @@ func (ws *walSender) receive(stream pgwire.CopyStream, s *sender, lastReply chan
 		default:
 			return pgerr.Fatal(pgerr.ProtocolViolation, "unexpected standby message type %q", b[0])
 		}
-		select {
-		case lastReply <- time.Now():
-		default:
-			<-lastReply
-			lastReply <- time.Now()
-		}
+		lastReply.Store(time.Now().UnixNano())
 	}
 }
 
 // send streams records as they become durable, and keepalives when idle.
-func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.CopyStream, s *sender, lastReply chan time.Time) error {
+func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.CopyStream, s *sender, lastReply *atomic.Int64) error {
 	lw := ws.l.st.WAL()
 	var buf []byte
-	replied := time.Now()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, keepaliveEvery)
 		rec, err := r.Next(rctx)
 		cancel()
-		select {
-		case t := <-lastReply:
-			replied = t
-		default:
-		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
@@ -268,7 +260,7 @@ func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.Copy
 			if !errors.Is(err, context.DeadlineExceeded) {
 				return err
 			}
-			if time.Since(replied) > senderTimeout {
+			if time.Since(time.Unix(0, lastReply.Load())) > senderTimeout {
 				return pgerr.Fatal(pgerr.ConnectionFailure, "terminating walsender process due to replication timeout")
 			}
 			ws.l.noteSent(s, r.Pos(), true)
