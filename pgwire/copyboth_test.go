@@ -104,7 +104,10 @@ func TestReplicationConnections(t *testing.T) {
 		}
 	}
 	want(func(m pgproto3.BackendMessage) bool { _, ok := m.(*pgproto3.CopyBothResponse); return ok }, "CopyBothResponse")
-	want(func(m pgproto3.BackendMessage) bool { d, ok := m.(*pgproto3.CopyData); return ok && string(d.Data) == "hello" }, "CopyData hello")
+	want(func(m pgproto3.BackendMessage) bool {
+		d, ok := m.(*pgproto3.CopyData)
+		return ok && string(d.Data) == "hello"
+	}, "CopyData hello")
 	for _, s := range []string{"one", "two"} {
 		fe.Send(&pgproto3.CopyData{Data: []byte(s)})
 		fe.Flush()
