@@ -459,3 +459,30 @@ func waitReported(t *testing.T, conn *pgx.Conn) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestForwardedMessageIsOneTransaction sends several statements in one
+// simple-protocol message to a follower: as in PostgreSQL, they commit or
+// fail together, and a BEGIN inside leaves the block open.
+func TestForwardedMessageIsOneTransaction(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := testCtx(t)
+	conn := connectPGX(t, c.nodes[1], pgx.QueryExecModeSimpleProtocol)
+	defer conn.Close(ctx)
+	mustExec(t, conn, `CREATE TABLE m (id int PRIMARY KEY)`)
+	_, err := conn.Exec(ctx, `INSERT INTO m VALUES (1); INSERT INTO m VALUES (1)`)
+	wantSQLState(t, "duplicate in one message", err, "23505")
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM m`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("after a failed two-statement message: %d rows (%v), want 0: the message is one transaction", n, err)
+	}
+	mustExec(t, conn, `INSERT INTO m VALUES (1); INSERT INTO m VALUES (2)`)
+	mustExec(t, conn, `BEGIN; INSERT INTO m VALUES (3)`)
+	if conn.PgConn().TxStatus() != 'T' {
+		t.Fatalf("after BEGIN inside a message: transaction status %c, want T", conn.PgConn().TxStatus())
+	}
+	mustExec(t, conn, `INSERT INTO m VALUES (4)`)
+	mustExec(t, conn, `ROLLBACK`)
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM m`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("after ROLLBACK: %d rows (%v), want 2", n, err)
+	}
+}

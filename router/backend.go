@@ -39,6 +39,10 @@ func (b *Backend) notice(n *pgconn.Notice) {
 // InTx reports whether the backend is inside a transaction on the leader.
 func (b *Backend) InTx() bool { return b.conn.TxStatus() != 'I' }
 
+// TxFailed reports whether that transaction failed (statements get 25P02
+// until ROLLBACK).
+func (b *Backend) TxFailed() bool { return b.conn.TxStatus() == 'E' }
+
 // CommitLSN is the end LSN of the last transaction the backend's session
 // committed on the leader ("" before any).
 func (b *Backend) CommitLSN() string { return b.conn.ParameterStatus("replisql.commit_lsn") }

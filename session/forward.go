@@ -413,3 +413,56 @@ func (discard) Describe([]pgwire.Column) error { return nil }
 func (discard) Row([]any) error                { return nil }
 func (discard) Complete(string) error          { return nil }
 func (discard) Notice(*pgwire.Notice) error    { return nil }
+
+// forwardWhole reports whether a simple-protocol message of several
+// statements must go to the leader as one message: on a follower, outside
+// a transaction, when one of them writes. PostgreSQL runs such a message
+// as one implicit transaction, which only the leader can give it.
+func (s *Session) forwardWhole(stmts []*pgsql.Statement) bool {
+	if len(stmts) < 2 || !s.routed() || !s.inRecovery() || s.fwd != nil || s.tx.block {
+		return false
+	}
+	write := false
+	for _, st := range stmts {
+		if st.Kind == pgsql.KindCopy {
+			return false // COPY's data follows its own statement
+		}
+		write = write || writes(st)
+	}
+	return write
+}
+
+// forwardMessage runs a whole simple-protocol message on the leader and
+// takes over the transaction state it leaves (a BEGIN inside it opens a
+// block that stays pinned there).
+func (s *Session) forwardMessage(ctx context.Context, sql string, stmts []*pgsql.Statement, w pgwire.ResultWriter) error {
+	cl := s.eng.cfg.Router
+	p := cl.Pool(cl.Leader())
+	for _, st := range stmts {
+		s.countRoute(st, p)
+	}
+	b, err := s.backend(ctx, p)
+	if err != nil {
+		return err
+	}
+	err = b.Query(ctx, sql, w)
+	for _, st := range stmts {
+		if st.Kind == pgsql.KindSet && err == nil {
+			if serr := s.runSet(st.Set); serr != nil {
+				s.log.Warn().Err(serr).Str("statement", st.Text).Msg("setting accepted by another node, not here")
+			}
+		}
+		if st.Kind == pgsql.KindSet || st.Tag == "DISCARD ALL" {
+			b.Dirty()
+		}
+	}
+	if b.InTx() {
+		// The message left a transaction block open on the leader.
+		s.tx.block = true
+		s.startTx()
+		s.tx.failed = b.TxFailed()
+		return err
+	}
+	s.afterForward(ctx)
+	return err
+}

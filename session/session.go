@@ -106,6 +106,9 @@ func (s *Session) Query(ctx context.Context, sql string, w pgwire.ResultWriter) 
 	if len(stmts) == 0 {
 		return w.EmptyQuery()
 	}
+	if s.forwardWhole(stmts) {
+		return s.forwardMessage(ctx, sql, stmts, w)
+	}
 	for _, st := range stmts {
 		if st.Kind == pgsql.KindEmpty {
 			if len(stmts) == 1 {
