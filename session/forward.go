@@ -19,9 +19,9 @@ import (
 // connection from the router's pool, and so does the rest of its
 // transaction: from then on the session's transaction lives on the
 // leader, pinned to that backend, until COMMIT or ROLLBACK. Reads before
-// the first write of a block ran here. Each forwarded statement of an
-// implicit transaction commits on its own on the leader (a
-// multi-statement simple query is not one transaction there).
+// the first write of a block ran here. A multi-statement simple query
+// that writes goes to the leader whole (forwardMessage), so it stays one
+// implicit transaction.
 //
 // Reads. A read-only statement outside a writing transaction block runs
 // where replisql.read_routing says: 'leader'; 'followers' (a follower
