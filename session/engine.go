@@ -108,11 +108,23 @@ func (e *Engine) NewSession(ctx context.Context, info pgwire.StartupInfo) (pgwir
 		cursors:  map[string]*cursor{},
 	}
 	s.params = newParams(e.cfg, info)
-	if err := s.params.applyStartup(info.Params); err != nil {
+	set, err := s.params.applyStartup(info.Params)
+	if err != nil {
 		// A bad startup parameter ends the connection, as in PostgreSQL.
 		e := *pgerr.As(err)
 		e.Severity = pgerr.SeverityFatal
 		return nil, &e
+	}
+	// A reload must not undo what the client asked for at startup
+	// (`options='-c replisql.read_routing=followers'`): in PostgreSQL a
+	// client's startup value outranks the configuration file.
+	for _, name := range set {
+		if isReloadable(name) {
+			if s.explicit == nil {
+				s.explicit = map[string]bool{}
+			}
+			s.explicit[name] = true
+		}
 	}
 	return s, nil
 }

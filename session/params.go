@@ -95,8 +95,9 @@ func newParams(cfg Config, info pgwire.StartupInfo) *params {
 }
 
 // applyStartup applies startup-message parameters and `options` (-c
-// name=value) as PostgreSQL does.
-func (p *params) applyStartup(startup map[string]string) error {
+// name=value) as PostgreSQL does, and returns the names it set (lower
+// case): like a SET, they outrank the cluster's reloaded settings.
+func (p *params) applyStartup(startup map[string]string) (set []string, err error) {
 	names := make([]string, 0, len(startup))
 	for k := range startup {
 		names = append(names, k)
@@ -108,24 +109,26 @@ func (p *params) applyStartup(startup map[string]string) error {
 		case "user", "database", "replication":
 			continue
 		case "options":
-			opts, err := parseOptions(v)
-			if err != nil {
-				return err
+			opts, perr := parseOptions(v)
+			if perr != nil {
+				return nil, perr
 			}
 			for _, kv := range opts {
 				if err := p.set(kv[0], kv[1], false, false); err != nil {
-					return err
+					return nil, err
 				}
+				set = append(set, strings.ToLower(kv[0]))
 			}
 			continue
 		}
 		if err := p.set(k, v, false, false); err != nil {
 			// PostgreSQL rejects unknown startup parameters (FATAL 42704);
 			// keep that, except for the custom "x.y" kind it allows.
-			return err
+			return nil, err
 		}
+		set = append(set, strings.ToLower(k))
 	}
-	return nil
+	return set, nil
 }
 
 // parseOptions splits a startup `options` value: "-c a=b --c=d -c e=f".
