@@ -52,13 +52,15 @@ test-cluster-full: build
 # Benchmarks against PostgreSQL 15, side by side in one run: bench runs
 # the single node and the three replicated configurations (PostgreSQL
 # primary + 2 standbys against a 3-node cluster: asynchronous, ANY 1 (*)
-# with on, with remote_apply; tpcb-like, with replication lag), about 25
+# with on, with remote_apply; tpcb-like, with replication lag), and the
+# routing rows (select-only served by the leader or spread over the
+# followers, tpcb-like through the leader or a follower), about 30
 # minutes, and writes docs/benchmarks.md and its plot, and a CPU profile
 # per script in bin/profiles; bench-quick (single node) takes about 3
 # minutes and writes nothing; bench-commit measures commit latency
 # (single-row INSERTs, synchronous commit on and off).
 bench: build
-	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN) --configs single,async,sync-on,remote-apply \
+	$(GO) run ./integration/bench --replisql-bin $(CURDIR)/$(BIN) --configs single,async,sync-on,remote-apply,read-routing,write-forwarding \
 		--write-report --profile-dir $(CURDIR)/bin/profiles
 
 bench-quick: build

@@ -37,8 +37,8 @@ func replisqlBinForTest(t *testing.T) string {
 	return bin
 }
 
-// TestSmoke runs the whole harness for a second per case, at scale 1 and
-// one client count, so that it cannot rot. To run it with PostgreSQL on both
+// TestSmoke runs the whole harness for a second per case, at scale 1, one
+// client count and one standby, so that it cannot rot. To run it with PostgreSQL on both
 // sides: REPLISQL_BIN=testdata/postgres-shim.sh go test -run TestSmoke .
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
@@ -56,7 +56,7 @@ func TestSmoke(t *testing.T) {
 	report := filepath.Join(dir, "benchmarks.md")
 	var out bytes.Buffer
 	err := run(ctx, []string{"--scale", "1", "--duration", "1s", "--clients", "2", "--simple", "select-only:2",
-		"--configs", "single,sync-on", "--replisql-bin", bin, "--write-report", "--report", report,
+		"--configs", "single,sync-on,read-routing,write-forwarding", "--standbys", "1", "--replisql-bin", bin, "--write-report", "--report", report,
 		"--sample-interval", "100ms"}, &out, testLog{t})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -73,6 +73,9 @@ func TestSmoke(t *testing.T) {
 		"| simple-update | prepared | 2 | RepliSQL |", "| select-only | prepared | 2 | RepliSQL |",
 		"| select-only | simple | 2 | RepliSQL |", "![TPS against clients](benchmarks.png)",
 		"### primary + standbys, ANY 1 (*), synchronous_commit = on", "| Script | Mode | Clients | System | Probes |",
+		"| select-only | prepared | 2 | local | PostgreSQL |", "| select-only | prepared | 2 | spread | RepliSQL |",
+		"| tpcb-like | prepared | 2 | follower | PostgreSQL |", "| tpcb-like | prepared | 2 | follower | RepliSQL |",
+		"| select-only | 2 | spread | PostgreSQL | primary: ", "| tpcb-like | 2 | RepliSQL | follower vs leader |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
@@ -87,6 +90,23 @@ func TestSmoke(t *testing.T) {
 	_, repl, _ := strings.Cut(out.String(), "### primary + standbys")
 	if strings.Contains(repl, "| simple-update |") {
 		t.Errorf("the replicated configuration ran more than --repl-scripts:\n%s", repl)
+	}
+	// Reads routed to the follower are served by it: the leader counts
+	// reads sent to n2, and n2 runs them; a write sent to n2 is
+	// forwarded to n1.
+	for _, want := range []string{"| select-only | 2 | spread | RepliSQL | n1: local ", ", read→n2 ",
+		"| tpcb-like | 2 | follower | RepliSQL | n1: local ", "; n2: local "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q (statements per node)", want)
+		}
+	}
+	_, routing, _ := strings.Cut(out.String(), "| select-only | 2 | spread | RepliSQL | ")
+	if routing, _, _ = strings.Cut(routing, "\n"); !strings.Contains(routing, "read→n2") {
+		t.Errorf("reads routed to the follower: counts %q lack read→n2", routing)
+	}
+	_, fwd, _ := strings.Cut(out.String(), "| tpcb-like | 2 | follower | RepliSQL | ")
+	if fwd, _, _ = strings.Cut(fwd, "\n"); !strings.Contains(fwd, "write→n1") {
+		t.Errorf("writes sent to the follower: counts %q lack write→n1", fwd)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "benchmarks.png")); err != nil || fi.Size() == 0 {
 		t.Errorf("no plot: %v", err)

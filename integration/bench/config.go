@@ -14,6 +14,7 @@ type Deployment struct {
 	System   string   // label in the report: "PostgreSQL", "RepliSQL"
 	Port     int      // where pgbench connects (primary, leader) on 127.0.0.1
 	Ports    []int    // every node, Port first; the lag probe polls Ports[1]
+	Names    []string // every node's name, as Ports: "primary", "standby1"; "n1", "n2"
 	PIDs     []int    // root processes whose process trees are measured
 	PprofURL string   // base URL of the node to profile, or "" (none)
 	Describe string   // one line for the report: nodes and replication mode
@@ -40,6 +41,11 @@ type Config struct {
 	RepliSQL   StartFunc // RepliSQL side; nil while not implemented
 	Todo       string    // why RepliSQL is nil, for the report
 	Replicated bool      // runs --repl-scripts, with the lag probe
+	// With Routes, the configuration runs Scripts at Clients (--clients
+	// if given), each case once per route, for at most --routing-duration.
+	Routes  []Route
+	Scripts []string
+	Clients []int
 }
 
 // configs lists every configuration the harness knows. The replicated ones
@@ -72,6 +78,26 @@ var configs = []Config{
 		Postgres:   startPostgresReplicated(replRemoteApply),
 		RepliSQL:   startRepliSQLCluster(replRemoteApply),
 		Replicated: true,
+	},
+	{
+		Key:        "read-routing",
+		Name:       "primary + standbys, asynchronous, reads served by one node or spread over the standbys",
+		Postgres:   startPostgresReplicated(replAsync),
+		RepliSQL:   startRepliSQLCluster(replAsync),
+		Replicated: true,
+		Routes:     readRoutes,
+		Scripts:    []string{"select-only"},
+		Clients:    []int{8, 32},
+	},
+	{
+		Key:        "write-forwarding",
+		Name:       "primary + standbys, asynchronous, writes sent to the leader or to a follower",
+		Postgres:   startPostgresReplicated(replAsync),
+		RepliSQL:   startRepliSQLCluster(replAsync),
+		Replicated: true,
+		Routes:     writeRoutes,
+		Scripts:    []string{"tpcb-like"},
+		Clients:    []int{1, 8},
 	},
 }
 

@@ -16,7 +16,18 @@
 // primary and --standbys streaming standbys against a RepliSQL cluster of
 // as many nodes, with the same commit settings; they run --repl-scripts
 // (tpcb-like) at --clients, -M prepared, and measure replication lag
-// meanwhile. make bench runs all four configurations (about 25 minutes).
+// meanwhile. The routing configurations (read-routing, write-forwarding;
+// asynchronous, --routing-duration per case) run each case once per
+// Route: select-only at 8 and 32 clients served by the leader alone
+// ("local") or spread over the nodes ("spread": RepliSQL's leader with
+// replisql.read_routing=followers; PostgreSQL one pgbench per node,
+// clients split, run concurrently and summed), and tpcb-like at 1 and 8
+// clients sent to the leader or to a follower (RepliSQL forwards the
+// writes; PostgreSQL's libpq, handed standby1,primary with
+// target_session_attrs=read-write, lands on the primary). The report
+// compares each route with its baseline and gives the statements each
+// node served (replisql_stat_routing). make bench runs all six
+// configurations (about 30 minutes).
 // --quick is 5 s per case and clients 1, 8. --repeat N runs every case N
 // times and reports the median.
 //
@@ -52,6 +63,9 @@
 //     more than one node (Ports[0] the leader, Ports[1] the follower
 //     polled), and waits for the followers to catch up after the load and
 //     after every case.
+//   - route.go: a Route maps a case's clients, per system, to pgbench
+//     processes (connection string and clients each); a Config with
+//     Routes runs every case once per route.
 //   - pgbench.go runs one case (built-in script × clients × query mode) and
 //     parses pgbench's summary and its per-transaction log; procstat.go samples
 //     the server processes during the case.

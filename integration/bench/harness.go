@@ -296,9 +296,17 @@ func (h *Harness) runConfig(ctx context.Context, cfg Config) (g groupResult) {
 				}
 				profile := ""
 				if s.replisql && round == 0 && h.opts.profileDir != "" && c.Mode == "prepared" && c.Clients == profileClients[c.Script] {
-					profile = filepath.Join(h.opts.profileDir, fmt.Sprintf("%s-%s-c%d.prof", cfg.Key, c.Script, c.Clients))
+					name := fmt.Sprintf("%s-%s-c%d", cfg.Key, c.Script, c.Clients)
+					if c.Route != "" {
+						name += "-" + c.Route
+					}
+					profile = filepath.Join(h.opts.profileDir, name+".prof")
 				}
-				r := h.runCase(ctx, s.d, c, profile)
+				r := h.runCase(ctx, s.d, c, caseRun{
+					targets:     cfg.targets(s.d, c, s.replisql),
+					statRouting: s.replisql && c.Route != "" && len(s.d.Ports) > 1,
+					profilePath: profile,
+				})
 				r.RepliSQL = s.replisql
 				runs = append(runs, r)
 				if r.Err != "" {

@@ -12,30 +12,32 @@ import (
 
 // options are the harness's command-line flags.
 type options struct {
-	scale          int
-	duration       time.Duration
-	clients        []int
-	scripts        []string
-	replScripts    []string // scripts of the replicated configurations
-	simple         string   // "script:clients" of the one -M simple row, or ""
-	maxThreads     int
-	repeat         int // rounds of every case; rows show the median-TPS run
-	configs        []string
-	init           string // auto, pgbench or sql
-	standbys       int
-	replisqlBin    string
-	replisqlLabel  string
-	pgBinDir       string
-	pgbench        string
-	psql           string
-	profileDir     string
-	writeReport    bool
-	reportPath     string
-	plotPath       string
-	quick          bool
-	sampleInterval time.Duration
-	startTimeout   time.Duration
-	args           []string // as given, for the report
+	scale           int
+	duration        time.Duration
+	routingDuration time.Duration // cap on the duration of the cases of a configuration with routes
+	clients         []int
+	clientsGiven    bool // --clients was given: it overrides a configuration's own client counts
+	scripts         []string
+	replScripts     []string // scripts of the replicated configurations
+	simple          string   // "script:clients" of the one -M simple row, or ""
+	maxThreads      int
+	repeat          int // rounds of every case; rows show the median-TPS run
+	configs         []string
+	init            string // auto, pgbench or sql
+	standbys        int
+	replisqlBin     string
+	replisqlLabel   string
+	pgBinDir        string
+	pgbench         string
+	psql            string
+	profileDir      string
+	writeReport     bool
+	reportPath      string
+	plotPath        string
+	quick           bool
+	sampleInterval  time.Duration
+	startTimeout    time.Duration
+	args            []string // as given, for the report
 }
 
 var builtinScripts = []string{"tpcb-like", "simple-update", "select-only"}
@@ -47,6 +49,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	var clients, scripts, replScripts, configs string
 	fs.IntVar(&o.scale, "scale", 10, "pgbench scale factor (-s)")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "duration of each case (whole seconds, at least 1s)")
+	fs.DurationVar(&o.routingDuration, "routing-duration", 15*time.Second, "at most this long for each case of the read-routing and write-forwarding configurations (whole seconds)")
 	fs.StringVar(&clients, "clients", "1,8,32", "comma-separated client counts (-c); threads are min(clients, --max-threads)")
 	fs.StringVar(&scripts, "scripts", strings.Join(builtinScripts, ","), "comma-separated pgbench built-in scripts, or insert / insert-off (single-row INSERT commits with synchronous_commit on / off)")
 	fs.StringVar(&replScripts, "repl-scripts", "tpcb-like", `scripts of the replicated configurations, -M prepared at --clients ("" for --scripts); the lag probe runs during each`)
@@ -84,6 +87,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 			clients = "1,8"
 		}
 	}
+	o.clientsGiven = set["clients"]
 	var err error
 	if o.clients, err = parseInts(clients); err != nil {
 		return nil, fmt.Errorf("--clients: %w", err)
@@ -117,6 +121,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.duration < time.Second || o.duration%time.Second != 0:
 		return nil, fmt.Errorf("--duration %v: must be whole seconds, at least 1s", o.duration)
+	case o.routingDuration < time.Second || o.routingDuration%time.Second != 0:
+		return nil, fmt.Errorf("--routing-duration %v: must be whole seconds, at least 1s", o.routingDuration)
 	case o.scale < 1:
 		return nil, fmt.Errorf("--scale %d: must be at least 1", o.scale)
 	case o.repeat < 1 || o.repeat > 20:
@@ -200,16 +206,23 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-// caseSpec is one pgbench run: a built-in script, a query mode and a client count.
+// caseSpec is one pgbench run: a built-in script, a query mode and a
+// client count, for a duration, by a route (in a configuration with routes).
 type caseSpec struct {
-	Script  string
-	Mode    string // prepared or simple
-	Clients int
-	Threads int
+	Script   string
+	Mode     string // prepared or simple
+	Clients  int
+	Threads  int
+	Duration time.Duration
+	Route    string // Route.Name, or "" (pgbench on the primary/leader)
 }
 
 func (c caseSpec) String() string {
-	return fmt.Sprintf("%s -M %s -c %d -j %d", c.Script, c.Mode, c.Clients, c.Threads)
+	s := fmt.Sprintf("%s -M %s -c %d -j %d", c.Script, c.Mode, c.Clients, c.Threads)
+	if c.Route != "" {
+		s += " (route " + c.Route + ")"
+	}
+	return s
 }
 
 // cases lists the cases of the single-node configuration, in run order.
@@ -220,6 +233,22 @@ func (o *options) cases() []caseSpec {
 // casesFor lists the cases of cfg, in run order: a replicated
 // configuration runs --repl-scripts, -M prepared only.
 func (o *options) casesFor(cfg Config) []caseSpec {
+	if len(cfg.Routes) > 0 {
+		clients := cfg.Clients
+		if o.clientsGiven || len(clients) == 0 {
+			clients = o.clients
+		}
+		var out []caseSpec
+		for _, s := range cfg.Scripts {
+			for _, c := range clients {
+				for _, r := range cfg.Routes {
+					out = append(out, caseSpec{Script: s, Mode: "prepared", Clients: c, Threads: min(c, o.maxThreads),
+						Duration: min(o.duration, o.routingDuration), Route: r.Name})
+				}
+			}
+		}
+		return out
+	}
 	if cfg.Replicated {
 		return o.casesOf(o.replScripts, "")
 	}
@@ -246,12 +275,12 @@ func (o *options) casesOf(scripts []string, simple string) []caseSpec {
 	var out []caseSpec
 	for _, s := range scripts {
 		for _, c := range o.clients {
-			out = append(out, caseSpec{Script: s, Mode: "prepared", Clients: c, Threads: threads(c)})
+			out = append(out, caseSpec{Script: s, Mode: "prepared", Clients: c, Threads: threads(c), Duration: o.duration})
 		}
 	}
 	if simple != "" {
 		s, c, _ := parseSimple(simple)
-		out = append(out, caseSpec{Script: s, Mode: "simple", Clients: c, Threads: threads(c)})
+		out = append(out, caseSpec{Script: s, Mode: "simple", Clients: c, Threads: threads(c), Duration: o.duration})
 	}
 	return out
 }

@@ -62,18 +62,18 @@ func (h *Harness) pgbenchInit(ctx context.Context, port int) error {
 	return err
 }
 
-// runPgbench runs one case against 127.0.0.1:port with the per-transaction
-// log written into logDir.
-func (h *Harness) runPgbench(ctx context.Context, port int, c caseSpec, logDir string) (pgbenchSummary, error) {
-	secs := int(h.opts.duration / time.Second)
-	args := append([]string{h.opts.pgbench}, connArgs(port)...)
+// runPgbench runs one pgbench of case c: target's clients on threads
+// threads, its per-transaction log written as logPrefix.PID[.THREAD].
+func (h *Harness) runPgbench(ctx context.Context, t pgbenchTarget, threads int, c caseSpec, logPrefix string) (pgbenchSummary, error) {
+	secs := int(c.Duration / time.Second)
+	args := []string{h.opts.pgbench}
 	env := clientEnv()
 	script := []string{"-b", c.Script}
 	if cs, ok := commitScripts[c.Script]; ok {
-		if err := h.createCommitTable(ctx, port); err != nil {
+		if err := h.createCommitTable(ctx, t.ConnInfo); err != nil {
 			return pgbenchSummary{}, err
 		}
-		path := filepath.Join(logDir, "commit.sql")
+		path := logPrefix + "-commit.sql"
 		if err := os.WriteFile(path, []byte(commitScript), 0o644); err != nil {
 			return pgbenchSummary{}, err
 		}
@@ -81,9 +81,9 @@ func (h *Harness) runPgbench(ctx context.Context, port int, c caseSpec, logDir s
 		env = append(env, "PGOPTIONS=-c synchronous_commit="+cs.syncCommit)
 	}
 	args = append(args, script...)
-	args = append(args, "-M", c.Mode, "-c", strconv.Itoa(c.Clients), "-j", strconv.Itoa(c.Threads),
-		"-T", strconv.Itoa(secs), "-l", "--log-prefix="+filepath.Join(logDir, "tx"), "postgres")
-	out, runErr := runCommand(ctx, h.opts.duration+3*time.Minute, logDir, nil, env, args...)
+	args = append(args, "-M", c.Mode, "-c", strconv.Itoa(t.Clients), "-j", strconv.Itoa(threads),
+		"-T", strconv.Itoa(secs), "-l", "--log-prefix="+logPrefix, t.ConnInfo)
+	out, runErr := runCommand(ctx, c.Duration+3*time.Minute, filepath.Dir(logPrefix), nil, env, args...)
 	s, err := parseSummary(out)
 	if runErr != nil {
 		return s, runErr // pgbench exits 2 when clients aborted; keep what it printed
@@ -92,10 +92,9 @@ func (h *Harness) runPgbench(ctx context.Context, port int, c caseSpec, logDir s
 }
 
 // createCommitTable creates the table of the commit scripts.
-func (h *Harness) createCommitTable(ctx context.Context, port int) error {
-	args := append([]string{"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"}, connArgs(port)...)
-	args = append(args, "-c", "CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, v integer)", "postgres")
-	_, err := runCommand(ctx, time.Minute, h.root, nil, clientEnv(), args...)
+func (h *Harness) createCommitTable(ctx context.Context, conninfo string) error {
+	_, err := runCommand(ctx, time.Minute, h.root, nil, clientEnv(), h.opts.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1",
+		"-c", "CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, v integer)", "-d", conninfo)
 	return err
 }
 

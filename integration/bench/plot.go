@@ -61,6 +61,9 @@ func writePlot(path string, o *options, groups []groupResult) error {
 		p.Add(plotter.NewGrid())
 		maxTPS, entries := 0.0, 0
 		for gi, g := range groups {
+			if cfg, ok := lookupConfig(g.Key); ok && len(cfg.Routes) > 0 {
+				continue // several routes per point: the report's tables show them
+			}
 			for _, sys := range g.Systems {
 				var pts plotter.XYs
 				for _, c := range clients {

@@ -105,6 +105,7 @@ func startPostgresSingle(ctx context.Context, h *Harness) (*Deployment, error) {
 		System:   "PostgreSQL",
 		Port:     n.port,
 		Ports:    []int{n.port},
+		Names:    []string{"postgres"},
 		PIDs:     []int{n.proc.pid()},
 		Describe: "PostgreSQL 15, one server (initdb defaults, fsync on)",
 		Settings: h.serverSettings(ctx, n.port),
@@ -183,7 +184,11 @@ func startPostgresReplicated(mode replMode) StartFunc {
 			Settings: h.serverSettings(ctx, primary.port),
 			stop:     stopAll,
 		}
-		for _, n := range nodes {
+		for i, n := range nodes {
+			d.Names = append(d.Names, "primary")
+			if i > 0 {
+				d.Names[i] = fmt.Sprintf("standby%d", i)
+			}
 			d.Ports = append(d.Ports, n.port)
 			d.PIDs = append(d.PIDs, n.proc.pid())
 		}

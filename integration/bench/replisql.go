@@ -49,6 +49,7 @@ func startRepliSQLSingle(ctx context.Context, h *Harness) (*Deployment, error) {
 		System:   h.opts.replisqlLabel,
 		Port:     port,
 		Ports:    []int{port},
+		Names:    []string{"replisql"},
 		PIDs:     []int{proc.pid()},
 		PprofURL: pprofURL,
 		Describe: fmt.Sprintf("%s, one node (%s)", h.opts.replisqlLabel, h.opts.replisqlBin),
@@ -144,8 +145,9 @@ func startRepliSQLCluster(mode replMode) StartFunc {
 			Settings: h.serverSettings(ctx, ports[0]),
 			stop:     stopAll,
 		}
-		for _, p := range procs {
+		for i, p := range procs {
 			d.PIDs = append(d.PIDs, p.pid())
+			d.Names = append(d.Names, fmt.Sprintf("n%d", i+1))
 		}
 		return d, nil
 	}

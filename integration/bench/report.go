@@ -74,6 +74,11 @@ func (r *report) writeMarkdown(w io.Writer) {
 		p("- Replicated configurations: scripts %s; clients: %s; `-M prepared`. During each case a probe measures\n", strings.Join(o.replScripts, ", "), joinInts(o.clients))
 		p("  replication lag (see Method); after each case the harness waits until every follower has applied the leader's WAL.\n")
 	}
+	if r.ranRoutes() {
+		p("- Configurations with routes (read-routing, write-forwarding): asynchronous replication, `-M prepared`, each case once per\n")
+		p("  route, %d s each (`--routing-duration`, at most `--duration`); the route's baseline alternates with it. With one pgbench\n", int(min(o.duration, o.routingDuration)/time.Second))
+		p("  per node, each gets its share of the clients and `-j` in proportion (at least 1). They are not in the plot.\n")
+	}
 	if o.repeat > 1 {
 		p("- Every case ran %d times (rounds; the system going first alternates). A row is the run with the median TPS;\n", o.repeat)
 		p("  ±N%% is half the spread (max − min) of TPS over the runs, relative to the median.\n")
@@ -150,8 +155,28 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 		p("No cases ran.\n\n")
 		return
 	}
-	p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
-	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	cfg, _ := lookupConfig(g.Key)
+	routed := len(cfg.Routes) > 0
+	if routed {
+		for _, rt := range cfg.Routes {
+			p("- Route **%s**: %s.\n", rt.Name, rt.Describe)
+		}
+		p("\n")
+	}
+	// lead is the cells that name the case.
+	lead := func(c caseSpec) string {
+		if routed {
+			return fmt.Sprintf("| %s | %s | %d | %s |", c.Script, c.Mode, c.Clients, c.Route)
+		}
+		return fmt.Sprintf("| %s | %s | %d |", c.Script, c.Mode, c.Clients)
+	}
+	if routed {
+		p("| Script | Mode | Clients | Route | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
+		p("|---|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	} else {
+		p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
+		p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	}
 	for _, c := range g.Cases {
 		// PostgreSQL first, whatever the run order was.
 		rows := rowsFor(g.Rows, c)
@@ -170,8 +195,7 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 				}
 			}
 			if x.Err != "" && x.TPS == 0 {
-				p("| %s | %s | %d | %s | error: %s | | | | | | | | | |\n", c.Script, c.Mode, c.Clients, x.System,
-					strings.ReplaceAll(x.Err, "|", "\\|"))
+				p("%s %s | error: %s | | | | | | | | | |\n", lead(c), x.System, strings.ReplaceAll(x.Err, "|", "\\|"))
 				continue
 			}
 			failed := fmt.Sprintf("%d", x.Failed)
@@ -185,12 +209,16 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 			if x.Runs > 1 && x.TPS > 0 {
 				tps += fmt.Sprintf(" ±%.0f%%", (x.TPSMax-x.TPSMin)/2/x.TPS*100)
 			}
-			p("| %s | %s | %d | %s | %s | %s | %.2f | %.2f | %.2f | %s | %.0f | %s | %.0f | %.0f |\n",
-				c.Script, c.Mode, c.Clients, x.System, tps, ratio, x.AvgMs, x.P50Ms, x.P99Ms, failed,
+			p("%s %s | %s | %s | %.2f | %.2f | %.2f | %s | %.0f | %s | %.0f | %.0f |\n",
+				lead(c), x.System, tps, ratio, x.AvgMs, x.P50Ms, x.P99Ms, failed,
 				x.cpuPerTxnMicros(), cpuRatio, float64(x.PeakRSS)/mib, float64(x.PeakPSS)/mib)
 		}
 	}
 	p("\n")
+	if routed {
+		r.writeServed(w, g)
+		r.writeBaselines(w, g, cfg)
+	}
 	r.writeLag(w, g)
 	var profiles []string
 	for _, x := range g.Rows {
@@ -214,8 +242,13 @@ func (r *report) writeLag(w io.Writer, g groupResult) {
 		return
 	}
 	p("Replication lag, commit on the leader/primary to visibility on a follower/standby, during the cases above:\n\n")
-	p("| Script | Mode | Clients | System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up ms |\n")
-	p("|---|---|--:|---|--:|--:|--:|--:|--:|\n")
+	route, routeHead, routeRule := func(caseSpec) string { return "" }, "", ""
+	if cfg, ok := lookupConfig(g.Key); ok && len(cfg.Routes) > 0 {
+		route = func(c caseSpec) string { return " " + c.Route + " |" }
+		routeHead, routeRule = " Route |", "---|"
+	}
+	p("| Script | Mode | Clients |%s System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up ms |\n", routeHead)
+	p("|---|---|--:|%s---|--:|--:|--:|--:|--:|\n", routeRule)
 	for _, c := range g.Cases {
 		for _, x := range rowsFor(g.Rows, c) {
 			if x.Lag == nil {
@@ -229,10 +262,74 @@ func (r *report) writeLag(w io.Writer, g groupResult) {
 			if x.Lag.N > 0 {
 				lag = fmt.Sprintf("| %.2f | %.2f | %.2f", x.Lag.P50Ms, x.Lag.P99Ms, x.Lag.MaxMs)
 			}
-			p("| %s | %s | %d | %s | %s %s | %s |\n", c.Script, c.Mode, c.Clients, x.System, formatLagCount(*x.Lag), lag, catchUp)
+			p("| %s | %s | %d |%s %s | %s %s | %s |\n", c.Script, c.Mode, c.Clients, route(c), x.System, formatLagCount(*x.Lag), lag, catchUp)
 		}
 	}
 	p("\n")
+}
+
+// writeServed writes what each node served in g's cases.
+func (r *report) writeServed(w io.Writer, g groupResult) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("Served per node during each case: for %s, the statements `replisql_stat_routing` counted on each node (after the case\n", r.Opts.replisqlLabel)
+	p("minus before; `local`: run on that node, `read→N`: a read sent to N, `write→N`: forwarded to N; they include the lag\n")
+	p("probe's few statements); for PostgreSQL, the transactions of the pgbench connected to each node:\n\n")
+	p("| Script | Clients | Route | System | Served per node |\n|---|--:|---|---|---|\n")
+	for _, c := range g.Cases {
+		for _, x := range rowsFor(g.Rows, c) {
+			served := "—"
+			if len(x.Served) > 0 {
+				served = strings.Join(x.Served, "; ")
+			}
+			p("| %s | %d | %s | %s | %s |\n", c.Script, c.Clients, c.Route, x.System, served)
+		}
+	}
+	p("\n")
+}
+
+// writeBaselines compares each route of g with its baseline route, per
+// system and client count: the TPS ratio and the latency added.
+func (r *report) writeBaselines(w io.Writer, g groupResult, cfg Config) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	var lines []string
+	for _, c := range g.Cases {
+		rt, ok := cfg.route(c.Route)
+		if !ok || rt.Baseline == "" {
+			continue
+		}
+		base := c
+		base.Route = rt.Baseline
+		for _, x := range rowsFor(g.Rows, c) {
+			for _, b := range rowsFor(g.Rows, base) {
+				if b.System != x.System {
+					continue
+				}
+				if x.Err != "" || b.Err != "" || b.TPS == 0 {
+					lines = append(lines, fmt.Sprintf("| %s | %d | %s | %s vs %s | — | — | — |", c.Script, c.Clients, x.System, c.Route, base.Route))
+					continue
+				}
+				lines = append(lines, fmt.Sprintf("| %s | %d | %s | %s vs %s | %.2f | %+.2f | %+.2f |", c.Script, c.Clients, x.System,
+					c.Route, base.Route, x.TPS/b.TPS, x.AvgMs-b.AvgMs, x.P50Ms-b.P50Ms))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	p("Each route against its baseline, same system and clients (TPS ratio above 1: the route is faster; latency added\n")
+	p("is the route's minus the baseline's):\n\n")
+	p("| Script | Clients | System | Route | TPS ratio | Avg ms added | p50 ms added |\n|---|--:|---|---|--:|--:|--:|\n")
+	p("%s\n\n", strings.Join(lines, "\n"))
+}
+
+// ranRoutes reports whether a configuration with routes ran.
+func (r *report) ranRoutes() bool {
+	for _, g := range r.Groups {
+		if cfg, ok := lookupConfig(g.Key); ok && len(cfg.Routes) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ran reports whether a configuration that is (or is not) replicated ran.

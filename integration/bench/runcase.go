@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type caseResult struct {
 	TPSMin    float64 // lowest and highest TPS over those runs
 	TPSMax    float64
 	Profile   string        // path of the CPU profile taken during the case, if any
+	Served    []string      // with a route: per node, what it served during the case
 	Lag       *lagStats     // replication lag probes during the case; nil without a follower
 	CatchUp   time.Duration // after the case, until every follower had applied the leader's WAL
 	CatchUpOK bool          // false: the followers had not caught up after catchUpTimeout (or the wait failed)
@@ -43,11 +45,22 @@ func (r caseResult) cpuPerTxnMicros() float64 {
 // catchUpTimeout bounds the wait for the followers after a case.
 const catchUpTimeout = 5 * time.Minute
 
-// runCase runs c against d while sampling d's processes, and, if
-// profilePath is set, saves a CPU profile of d taken during the case. On a
-// deployment with followers, the lag probe runs during the case, and
-// runCase then waits until the followers have caught up.
-func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profilePath string) caseResult {
+// caseRun is how one case runs on one deployment.
+type caseRun struct {
+	targets     []pgbenchTarget // one pgbench each, run concurrently
+	statRouting bool            // record each node's replisql_stat_routing counts
+	profilePath string          // save a CPU profile of d here, if set
+}
+
+// runCase runs c against d, one pgbench per target concurrently, while
+// sampling d's processes, and, if run.profilePath is set, saves a CPU
+// profile of d taken during the case. On a deployment with followers, the
+// lag probe runs during the case, and runCase then waits until the
+// followers have caught up. With several targets, TPS, transactions and
+// failures are the pgbenches' sums and latencies are over the union of
+// their per-transaction logs.
+func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, run caseRun) caseResult {
+	profilePath := run.profilePath
 	r := caseResult{Case: c, System: d.System}
 	logDir, err := os.MkdirTemp(h.root, "txlog-")
 	if err != nil {
@@ -61,7 +74,7 @@ func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profil
 		if d.PprofURL == "" {
 			profilePath = ""
 		} else {
-			secs := max(1, int(h.opts.duration/time.Second)-1)
+			secs := max(1, int(c.Duration/time.Second)-1)
 			go func() { profErr <- fetchProfile(ctx, d.PprofURL, secs, profilePath) }()
 		}
 	}
@@ -69,9 +82,27 @@ func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profil
 	if len(d.Ports) > 1 {
 		probe = startLagProbe(ctx, d)
 	}
+	var before []map[string]int64
+	if run.statRouting {
+		if before, err = h.routeCounts(ctx, d); err != nil {
+			h.warnf("%s: %s: %v", d.System, c, err)
+		}
+	}
 	s := startSampler(d.PIDs, h.opts.sampleInterval)
-	sum, runErr := h.runPgbench(ctx, d.Port, c, logDir)
+	sum, runErr := h.runPgbenches(ctx, run.targets, c, logDir)
 	sample := s.stop()
+	switch {
+	case run.statRouting && before != nil:
+		if after, err := h.routeCounts(ctx, d); err != nil {
+			h.warnf("%s: %s: %v", d.System, c, err)
+		} else {
+			r.Served = servedPerNode(d, before, after)
+		}
+	case c.Route != "":
+		for i, t := range run.targets {
+			r.Served = append(r.Served, fmt.Sprintf("%s: %d txns", t.Node, sum.perTarget[i].Txns))
+		}
+	}
 	if probe != nil {
 		lag := probe.stop()
 		r.Lag = &lag
@@ -110,4 +141,54 @@ func (h *Harness) runCase(ctx context.Context, d *Deployment, c caseSpec, profil
 		}
 	}
 	return r
+}
+
+// summedRun is the pgbenches of one case, summed.
+type summedRun struct {
+	pgbenchSummary                  // TPS, Txns, Failed summed; AvgMs weighted by transactions
+	perTarget      []pgbenchSummary // as targets
+}
+
+// runPgbenches runs one pgbench per target concurrently, for the same
+// duration, each logging into logDir, and sums their summaries. The error
+// is the first target's that failed.
+func (h *Harness) runPgbenches(ctx context.Context, targets []pgbenchTarget, c caseSpec, logDir string) (summedRun, error) {
+	type result struct {
+		s   pgbenchSummary
+		err error
+	}
+	results := make([]chan result, len(targets))
+	for i, t := range targets {
+		results[i] = make(chan result, 1)
+		threads := c.Threads
+		if len(targets) > 1 {
+			threads = splitThreads(c, t.Clients)
+		}
+		prefix := filepath.Join(logDir, fmt.Sprintf("tx.%d", i)) // parseTxLogs reads tx.*
+		go func() {
+			s, err := h.runPgbench(ctx, t, threads, c, prefix)
+			results[i] <- result{s, err}
+		}()
+	}
+	var sum summedRun
+	var firstErr error
+	var weighted float64
+	for i, ch := range results {
+		res := <-ch
+		sum.perTarget = append(sum.perTarget, res.s)
+		sum.TPS += res.s.TPS
+		sum.Txns += res.s.Txns
+		sum.Failed += res.s.Failed
+		weighted += res.s.AvgMs * float64(res.s.Txns)
+		if res.err != nil && firstErr == nil {
+			firstErr = res.err
+			if len(targets) > 1 {
+				firstErr = fmt.Errorf("pgbench on %s: %w", targets[i].Node, res.err)
+			}
+		}
+	}
+	if sum.Txns > 0 {
+		sum.AvgMs = weighted / float64(sum.Txns)
+	}
+	return sum, firstErr
 }
