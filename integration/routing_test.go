@@ -123,10 +123,7 @@ func TestWriteForwarding(t *testing.T) {
 func TestReadRouting(t *testing.T) {
 	c := startCluster(t, 3)
 	ctx := testCtx(t)
-	conn := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
-	defer conn.Close(ctx)
-	mustExec(t, conn, `CREATE TABLE r (id int PRIMARY KEY)`)
-	c.waitCaughtUp(ctx)
+	conn := c.leaderWith(t, `CREATE TABLE r (id int PRIMARY KEY)`)
 	// Default ('any'): the leader reads its own data.
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM r`).Scan(&n); err != nil {
@@ -208,10 +205,7 @@ func TestReadRouting(t *testing.T) {
 func TestReadYourWrites(t *testing.T) {
 	c := startCluster(t, 3)
 	ctx := testCtx(t)
-	conn := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
-	defer conn.Close(ctx)
-	mustExec(t, conn, `CREATE TABLE ryw (id int PRIMARY KEY)`)
-	c.waitCaughtUp(ctx)
+	conn := c.leaderWith(t, `CREATE TABLE ryw (id int PRIMARY KEY)`)
 	mustExec(t, conn, `SET replisql.read_routing = 'followers'`)
 	iterations := envInt("REPLISQL_RYW_ITERATIONS", 10000)
 	run := func(from int) (misses, onFollowers int) {
@@ -485,4 +479,15 @@ func TestForwardedMessageIsOneTransaction(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM m`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("after ROLLBACK: %d rows (%v), want 2", n, err)
 	}
+}
+
+// leaderWith connects to the leader, runs ddl there, and waits until the
+// followers have it.
+func (c *cluster) leaderWith(t *testing.T, ddl string) *pgx.Conn {
+	t.Helper()
+	conn := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	mustExec(t, conn, ddl)
+	c.waitCaughtUp(testCtx(t))
+	return conn
 }
