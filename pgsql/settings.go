@@ -99,6 +99,12 @@ func constArg(n *pg_query.Node) (v *string, ok bool) {
 	return &s, true
 }
 
+// ServerSetting, when set, answers current_setting() for the server
+// settings the session does not hold (shared_buffers, fsync, ...): the
+// layer that knows them (the catalog's PostgreSQL 15 defaults) is wired
+// in by the session package.
+var ServerSetting func(name string) (string, bool)
+
 // settingsFuncs are the SQLite functions of current_setting().
 var settingsFuncs = map[string]sqliteFunc{
 	// pg_current_setting(settings, name, missing_ok): settings is the
@@ -115,6 +121,11 @@ var settingsFuncs = map[string]sqliteFunc{
 		}
 		if v, ok := m[strings.ToLower(name)]; ok {
 			return v, nil
+		}
+		if ServerSetting != nil {
+			if v, ok := ServerSetting(strings.ToLower(name)); ok {
+				return v, nil
+			}
 		}
 		if argInt(a[2]) != 0 {
 			return nil, nil

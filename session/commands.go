@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/replisql/replisql/pgsql"
+	"github.com/replisql/replisql/pgsql/catalog"
 	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
 )
@@ -285,7 +286,12 @@ func (s *Session) showValue(name string) (string, bool) {
 		v, _ := s.params.get(name)
 		return showMillis(v), true
 	}
-	return s.params.get(name)
+	if v, ok := s.params.get(name); ok {
+		return v, true
+	}
+	// A PostgreSQL server setting RepliSQL does not manage: its
+	// PostgreSQL 15 default, as pg_settings shows it.
+	return catalog.Setting(name)
 }
 
 // showMillis prints a millisecond value with PostgreSQL's unit choice.

@@ -11,6 +11,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/replisql/replisql/pgsql"
+	"github.com/replisql/replisql/pgsql/catalog"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/replica"
 	"github.com/replisql/replisql/router"
@@ -70,7 +71,10 @@ var registerMonitor sync.Once
 
 // The functions are registered before any SQLite connection opens: the
 // driver gives a connection only the functions registered before it.
-func init() { registerMonitorFunctions() }
+func init() {
+	registerMonitorFunctions()
+	pgsql.ServerSetting = catalog.Setting
+}
 
 func registerMonitorFunctions() {
 	registerMonitor.Do(func() {
