@@ -29,21 +29,18 @@ func (t *translator) formatCall(f *pg_query.FuncCall, sc *scope) (*expr, error) 
 	if len(f.Args) == 0 {
 		return nil, t.errAt(f.Location, pgerr.UndefinedFunction, "function format() does not exist")
 	}
-	parts := make([]string, len(f.Args))
-	agg := false
-	for i, a := range f.Args {
-		e, err := t.expr(a, sc)
-		if err != nil {
-			return nil, err
-		}
-		e = t.resolveUnknown(e)
+	args, agg, err := t.resolvedArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]string, len(args))
+	for i, e := range args {
 		if i == 0 {
 			if e, err = t.coerce(e, tText); err != nil {
 				return nil, err
 			}
 		}
 		parts[i] = t.outputSQL(e)
-		agg = agg || e.agg
 	}
 	return &expr{sql: "pg_format(" + strings.Join(parts, ", ") + ")", t: tText, name: "format", strength: 2, agg: agg}, nil
 }

@@ -145,16 +145,13 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 	if cf, ok := t.schema.(CatalogFunctions); ok && !ownFunctions[name] && funcDefs[name].sqlite == "" {
 		if fn, res, ok := cf.CatalogFunction(name, len(f.Args)); ok {
 			t.catalog = true
-			var parts []string
-			agg := false
-			for _, a := range f.Args {
-				e, err := t.expr(a, sc)
-				if err != nil {
-					return nil, err
-				}
-				e = t.resolveUnknown(e)
-				parts = append(parts, e.sql)
-				agg = agg || e.agg
+			args, agg, err := t.resolvedArgs(f.Args, sc)
+			if err != nil {
+				return nil, err
+			}
+			parts := make([]string, len(args))
+			for i, e := range args {
+				parts[i] = e.sql
 			}
 			return &expr{sql: fn + "(" + strings.Join(parts, ", ") + ")", t: pgType{res, -1}, name: name, strength: 2, agg: agg}, nil
 		}
@@ -588,15 +585,12 @@ func (t *translator) jsonValueSQL(e *expr) string {
 }
 
 func (t *translator) jsonbBuild(name string, f *pg_query.FuncCall, sc *scope) (*expr, error) {
+	args, agg, err := t.resolvedArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
+	}
 	var parts []string
-	agg := false
-	for i, a := range f.Args {
-		e, err := t.expr(a, sc)
-		if err != nil {
-			return nil, err
-		}
-		e = t.resolveUnknown(e)
-		agg = agg || e.agg
+	for i, e := range args {
 		if name == "jsonb_build_object" && i%2 == 0 {
 			parts = append(parts, t.textSQL(e))
 			continue
@@ -637,4 +631,20 @@ func (t *translator) jsonbBuild(name string, f *pg_query.FuncCall, sc *scope) (*
 		agg = true
 	}
 	return &expr{sql: "pg_cast(" + sql + ", 0, 3802, -1, 1)", t: tJSONB, name: name, strength: 2, agg: agg}, nil
+}
+
+// resolvedArgs translates a call's arguments, with literals of unknown
+// type resolved (to text), and reports whether any is an aggregate.
+func (t *translator) resolvedArgs(args []*pg_query.Node, sc *scope) ([]*expr, bool, error) {
+	out := make([]*expr, len(args))
+	agg := false
+	for i, a := range args {
+		e, err := t.expr(a, sc)
+		if err != nil {
+			return nil, false, err
+		}
+		out[i] = t.resolveUnknown(e)
+		agg = agg || e.agg
+	}
+	return out, agg, nil
 }

@@ -42,16 +42,13 @@ func (t *translator) jsonBuild(name string, f *pg_query.FuncCall, sc *scope) (*e
 		return nil, &pgerr.Error{Code: pgerr.InvalidParameterValue, Message: "argument list must have even number of elements",
 			Hint: "The arguments of json_build_object() must consist of alternating keys and values.", Position: t.pos(f.Location)}
 	}
+	args, agg, err := t.resolvedArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
+	}
 	var cats strings.Builder
 	parts := []string{""}
-	agg := false
-	for i, a := range f.Args {
-		e, err := t.expr(a, sc)
-		if err != nil {
-			return nil, err
-		}
-		e = t.resolveUnknown(e)
-		agg = agg || e.agg
+	for i, e := range args {
 		c := jsonCategory(e)
 		if c == "" {
 			return nil, unsupported("%s of a %s value is not supported", name, typeDisplayName(e.t.oid))
