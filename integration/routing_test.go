@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -490,4 +492,46 @@ func (c *cluster) leaderWith(t *testing.T, ddl string) *pgx.Conn {
 	mustExec(t, conn, ddl)
 	c.waitCaughtUp(testCtx(t))
 	return conn
+}
+
+// TestForwardingWithPasswords: a user who logs in to a follower with a
+// SCRAM password (which the follower cannot replay to the leader) still
+// has its writes forwarded — by the cluster's internal role.
+func TestForwardingWithPasswords(t *testing.T) {
+	usersFile := filepath.Join(t.TempDir(), "users")
+	addUser(t, usersFile, "alice", "scram-sha-256", "alice-secret")
+	addUser(t, usersFile, "repl", "scram-sha-256", "repl-secret")
+	os.Setenv("REPLISQL_REPLICATION_PASSWORD", "repl-secret")
+	defer os.Unsetenv("REPLISQL_REPLICATION_PASSWORD")
+	// The replication role needs the attribute; the users file format has it.
+	b, err := os.ReadFile(usersFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "repl:") {
+			lines[i] = l + ",replication"
+		}
+	}
+	if err := os.WriteFile(usersFile, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startCluster(t, 3, "--users-file", usersFile, "--auth", "reject", "--replication-user", "repl")
+	ctx := testCtx(t)
+	cfg, err := pgx.ParseConfig(c.nodes[1].dsn("user=alice", "password=alice-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := connectPGXConfig(t, cfg)
+	defer conn.Close(ctx)
+	mustExec(t, conn, `CREATE TABLE pw (id int PRIMARY KEY)`)
+	mustExec(t, conn, `INSERT INTO pw VALUES (1)`)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pw`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after a forwarded write by a password user: %d rows, %v", n, err)
+	}
+	if got := servedBy(t, conn); got != "n2" {
+		t.Fatalf("the read after the write was served by %s", got)
+	}
 }

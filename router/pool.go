@@ -20,10 +20,10 @@ type Config struct {
 	// Addr is the node's address (host:port) and Name its node name
 	// (what SHOW replisql.served_by reports).
 	Addr, Name string
-	// Backends log in as the session's user; Password is sent for User
-	// (the cluster's internal role) only: a user authenticated by
-	// password on the follower needs trust, or the same role, on the
-	// leader. Database is the database they open.
+	// Backends log in as the session's user, or — when the other node
+	// asks that user for a password, which only the client knows — as
+	// User, the cluster's internal role, with Password. Database is the
+	// database they open.
 	User, Password, Database string
 	// MaxIdle bounds the idle connections kept (default 16).
 	MaxIdle int
@@ -82,6 +82,25 @@ func (p *Pool) Get(ctx context.Context, user string) (*Backend, error) {
 			return b, nil
 		}
 	}
+	b, err := p.dial(ctx, user)
+	var pe *pgconn.PgError
+	if err != nil && user != p.cfg.User && errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000") {
+		// The session's user authenticated here with a password this
+		// node does not have: the internal role carries its statements.
+		p.log.Debug().Str("user", user).Str("node", p.cfg.Name).Msg("forwarding as the internal role")
+		b, err = p.dial(ctx, p.cfg.User)
+		if err == nil {
+			b.user = user // pooled for the session's user
+		}
+	}
+	if err != nil {
+		return nil, unavailable(p.cfg.Name, p.cfg.Addr, err)
+	}
+	return b, nil
+}
+
+// dial opens a backend connection as user.
+func (p *Pool) dial(ctx context.Context, user string) (*Backend, error) {
 	host, port, err := net.SplitHostPort(p.cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -109,7 +128,7 @@ func (p *Pool) Get(ctx context.Context, user string) (*Backend, error) {
 	defer cancel()
 	conn, err := pgconn.ConnectConfig(cctx, cfg)
 	if err != nil {
-		return nil, unavailable(p.cfg.Name, p.cfg.Addr, err)
+		return nil, err
 	}
 	b.conn = conn
 	return b, nil
@@ -152,7 +171,12 @@ func (p *Pool) Close() {
 func unavailable(name, addr string, err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pgError(pe)
+		// The other node refused the backend connection (FATAL there):
+		// this statement fails, the client's session goes on.
+		e := pgError(pe)
+		e.Severity = ""
+		e.Message = fmt.Sprintf("node %s refused the connection this statement needs: %s", name, pe.Message)
+		return e
 	}
 	return pgerr.Wrap(err, pgerr.Code("08006"), "cannot reach node %s at %s: %v", name, addr, err)
 }
