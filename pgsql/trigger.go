@@ -1121,23 +1121,12 @@ func (t *translator) createFunction(s *pg_query.CreateFunctionStmt) (*Plan, erro
 			}
 			return fs.Function(fn)
 		}
-		for _, tn := range fs.TriggerTables() {
-			tb, ok := t.schema.Table(tn)
-			if !ok {
-				continue
-			}
-			trigs, err := tableTriggers(tb)
-			if err != nil {
-				return nil, err
-			}
-			uses := false
-			for _, pt := range trigs {
-				uses = uses || pt.fn == name
-			}
-			if !uses {
-				continue
-			}
-			rs, err := t.recompile(tb, trigs, source)
+		callers, err := t.callers(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range callers {
+			rs, err := t.recompile(c.tb, c.trigs, source)
 			if err != nil {
 				return nil, err
 			}
@@ -1313,20 +1302,15 @@ func (t *translator) dropTriggerOrFunction(s *pg_query.DropStmt) (*Plan, error) 
 				}
 				return nil, pgerr.New(pgerr.UndefinedFunction, "function %s() does not exist", name)
 			}
-			fs := t.schema.(Functions)
-			for _, tn := range fs.TriggerTables() {
-				tb, ok := t.schema.Table(tn)
-				if !ok {
-					continue
-				}
-				trigs, err := tableTriggers(tb)
-				if err != nil {
-					return nil, err
-				}
-				for _, pt := range trigs {
+			callers, err := t.callers(name)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range callers {
+				for _, pt := range c.trigs {
 					if pt.fn == name {
 						e := pgerr.New(codeDependentObjects, "cannot drop function %s() because other objects depend on it", name)
-						e.Detail = "trigger " + pt.name + " on table " + tb.Name + " depends on function " + name + "()"
+						e.Detail = "trigger " + pt.name + " on table " + c.tb.Name + " depends on function " + name + "()"
 						e.Hint = "Use DROP ... CASCADE to drop the dependent objects too."
 						return nil, e
 					}
@@ -1337,6 +1321,39 @@ func (t *translator) dropTriggerOrFunction(s *pg_query.DropStmt) (*Plan, error) 
 	}
 	t.schemaCh = len(sqls) > 0
 	return t.finish(sqls, nil)
+}
+
+// triggerTable is a table with its triggers.
+type triggerTable struct {
+	tb    *Table
+	trigs []*pgTrigger
+}
+
+// callers returns the tables that have a trigger calling the function
+// name, each with all its triggers.
+func (t *translator) callers(name string) ([]triggerTable, error) {
+	fs, _ := t.schema.(Functions)
+	if fs == nil {
+		return nil, nil
+	}
+	var out []triggerTable
+	for _, tn := range fs.TriggerTables() {
+		tb, ok := t.schema.Table(tn)
+		if !ok {
+			continue
+		}
+		trigs, err := tableTriggers(tb)
+		if err != nil {
+			return nil, err
+		}
+		for _, pt := range trigs {
+			if pt.fn == name {
+				out = append(out, triggerTable{tb, trigs})
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // ---- DML on tables with triggers ----
