@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/replisql/replisql/pgwire/pgerr"
 )
@@ -186,65 +187,27 @@ func makeObjectName(name1, name2, label string) string {
 }
 
 // columnsUsed lists the columns an expression refers to, each once, in
-// the order they first appear.
+// the order they first appear in its text.
 func columnsUsed(n *pg_query.Node) []string {
+	if n == nil {
+		return nil
+	}
+	var refs []*pg_query.ColumnRef
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
+			refs = append(refs, cr)
+			return false
+		}
+		return true
+	})
+	slices.SortStableFunc(refs, func(a, b *pg_query.ColumnRef) int { return int(a.Location - b.Location) })
 	var cols []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case *pg_query.Node:
-			if x == nil {
-				return
-			}
-			if cr := x.GetColumnRef(); cr != nil {
-				names := nameList(cr.Fields)
-				if len(names) > 0 && !slices.Contains(cols, names[len(names)-1]) {
-					cols = append(cols, names[len(names)-1])
-				}
-				return
-			}
-			walk(x.Node)
-		case *pg_query.Node_AExpr:
-			walk(x.AExpr.Lexpr)
-			walk(x.AExpr.Rexpr)
-		case *pg_query.Node_BoolExpr:
-			for _, a := range x.BoolExpr.Args {
-				walk(a)
-			}
-		case *pg_query.Node_List:
-			for _, a := range x.List.Items {
-				walk(a)
-			}
-		case *pg_query.Node_NullTest:
-			walk(x.NullTest.Arg)
-		case *pg_query.Node_BooleanTest:
-			walk(x.BooleanTest.Arg)
-		case *pg_query.Node_TypeCast:
-			walk(x.TypeCast.Arg)
-		case *pg_query.Node_FuncCall:
-			for _, a := range x.FuncCall.Args {
-				walk(a)
-			}
-		case *pg_query.Node_CoalesceExpr:
-			for _, a := range x.CoalesceExpr.Args {
-				walk(a)
-			}
-		case *pg_query.Node_CaseExpr:
-			walk(x.CaseExpr.Arg)
-			for _, w := range x.CaseExpr.Args {
-				walk(w)
-			}
-			walk(x.CaseExpr.Defresult)
-		case *pg_query.Node_CaseWhen:
-			walk(x.CaseWhen.Expr)
-			walk(x.CaseWhen.Result)
-		case *pg_query.Node_MinMaxExpr:
-			for _, a := range x.MinMaxExpr.Args {
-				walk(a)
-			}
+	for _, cr := range refs {
+		names := nameList(cr.Fields)
+		if len(names) > 0 && !slices.Contains(cols, names[len(names)-1]) {
+			cols = append(cols, names[len(names)-1])
 		}
 	}
-	walk(n)
 	return cols
 }
 
