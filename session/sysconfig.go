@@ -147,24 +147,42 @@ func (s *Session) noteSet(set *pgsql.SetStmt) {
 	}
 }
 
-// commitSettings returns, for a commit waiting for standbys, the level
-// and standby names it waits by now: the session's own if it set them,
-// else the cluster's current ones.
-func (s *Session) commitSettings(level, names string) func() (string, string) {
-	ownLevel, ownNames := s.explicit["synchronous_commit"], s.explicit["synchronous_standby_names"]
-	if ownLevel && ownNames {
-		return nil
+// commitWait is what a commit waits by: its synchronous_commit and
+// synchronous_standby_names, each the session's own if it set it, else
+// the cluster's current one (which a reload may change while it waits).
+type commitWait struct {
+	eng               *Engine
+	level, names      string
+	ownLevel, ownName bool
+}
+
+// commitWait captures the settings of the transaction ending now.
+func (s *Session) commitWait() commitWait {
+	return commitWait{eng: s.eng,
+		level: s.params.values["synchronous_commit"], names: s.params.values["synchronous_standby_names"],
+		ownLevel: s.explicit["synchronous_commit"], ownName: s.explicit["synchronous_standby_names"]}
+}
+
+// now returns the level and names to wait by at this moment.
+func (w *commitWait) now() (string, string) {
+	l, n := w.level, w.names
+	if !w.ownLevel {
+		l = w.eng.clusterValue("synchronous_commit")
 	}
-	return func() (string, string) {
-		l, n := level, names
-		if !ownLevel {
-			l = s.eng.clusterValue("synchronous_commit")
-		}
-		if !ownNames {
-			n = s.eng.clusterValue("synchronous_standby_names")
-		}
-		return l, n
+	if !w.ownName {
+		n = w.eng.clusterValue("synchronous_standby_names")
 	}
+	return l, n
+}
+
+// needsStandbys reports whether a commit must wait for standbys now.
+func (w *commitWait) needsStandbys() bool {
+	l, n := w.now()
+	switch l {
+	case "remote_write", "on", "remote_apply":
+		return n != ""
+	}
+	return false
 }
 
 // alterSystem carries out ALTER SYSTEM SET/RESET.

@@ -81,7 +81,7 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 		}
 	}
 	level := s.params.values["synchronous_commit"]
-	standbyNames := s.params.values["synchronous_standby_names"]
+	wait := s.commitWait()
 	if s.tx.block || s.params.session != nil {
 		s.params.endTx()
 	}
@@ -91,8 +91,8 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 		// runs while this one waits for the fsync that covers it.
 		err = s.eng.store.WaitDurable(ctx, lsn)
 	}
-	if err == nil && lsn != 0 && s.eng.cfg.Replication != nil {
-		err = s.waitStandbys(ctx, lsn, level, standbyNames, s.commitSettings(level, standbyNames))
+	if err == nil && lsn != 0 && s.eng.cfg.Replication != nil && wait.needsStandbys() {
+		err = s.waitStandbys(ctx, lsn, &wait)
 	}
 	if err == nil && lsn != 0 {
 		s.lastCommit = lsn
@@ -108,13 +108,14 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 // waitStandbys waits for the standbys that the commit's level asks for.
 // As in PostgreSQL, a cancelled wait does not undo the commit, which is
 // already durable here: the client gets a warning and COMMIT.
-func (s *Session) waitStandbys(ctx context.Context, lsn wal.LSN, level, names string, now func() (string, string)) error {
+func (s *Session) waitStandbys(ctx context.Context, lsn wal.LSN, wait *commitWait) error {
 	if d := s.params.duration("statement_timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	err := s.eng.cfg.Replication.WaitCommit(ctx, lsn, level, names, now)
+	level, names := wait.now()
+	err := s.eng.cfg.Replication.WaitCommit(ctx, lsn, level, names, wait.now)
 	if err == nil || ctx.Err() == nil {
 		return err
 	}
