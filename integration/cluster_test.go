@@ -315,6 +315,20 @@ func TestReplicationCommitLevels(t *testing.T) {
 		mustExec(t, leader, `ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'`)
 		mustExec(t, leader, `SELECT pg_reload_conf()`)
 	}
+	// SET LOCAL outranks the cluster's setting for its transaction.
+	mustExec(t, fresh, `BEGIN`)
+	mustExec(t, fresh, `SET LOCAL synchronous_commit = local`)
+	mustExec(t, fresh, `INSERT INTO t VALUES (32, 'set local')`)
+	committed := make(chan error, 1)
+	go func() { _, err := fresh.Exec(ctx, `COMMIT`); committed <- err }()
+	select {
+	case err := <-committed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("COMMIT after SET LOCAL synchronous_commit = local waited for the paused standbys")
+	}
 	mustExec(t, leader, `ALTER SYSTEM RESET synchronous_standby_names`)
 	mustExec(t, leader, `SELECT pg_reload_conf()`)
 	_, err = leader.Exec(ctx, `ALTER SYSTEM SET work_mem = '8MB'`)

@@ -160,7 +160,15 @@ type commitWait struct {
 func (s *Session) commitWait() commitWait {
 	return commitWait{eng: s.eng,
 		level: s.params.values["synchronous_commit"], names: s.params.values["synchronous_standby_names"],
-		ownLevel: s.explicit["synchronous_commit"], ownName: s.explicit["synchronous_standby_names"]}
+		ownLevel: s.ownSetting("synchronous_commit"), ownName: s.ownSetting("synchronous_standby_names")}
+}
+
+// ownSetting reports whether the session, not the cluster, decides a
+// reloadable setting now: it SET it (or gave it at startup), or SET
+// LOCAL it in the open transaction.
+func (s *Session) ownSetting(name string) bool {
+	_, local := s.params.session[name]
+	return s.explicit[name] || local
 }
 
 // now returns the level and names to wait by at this moment.
