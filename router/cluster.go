@@ -2,20 +2,23 @@ package router
 
 import (
 	"sort"
-	"sync"
 	"sync/atomic"
 )
 
 // Cluster holds a pool of backend connections to every other node, and
 // counts statements by route.
 type Cluster struct {
-	self, leader string
-	pools        map[string]*Pool
-	next         atomic.Uint64 // round-robin position
+	leader string
+	pools  map[string]*Pool
+	next   atomic.Uint64 // round-robin position
 
-	mu     sync.Mutex
-	counts map[Route]int64
+	// counts has a counter for every route to every node, made up front:
+	// counting a statement is one atomic add, no lock.
+	counts map[Route]*atomic.Int64
 }
+
+// routeKinds are the routes a statement can take.
+var routeKinds = []string{"local", "write", "read"}
 
 // Route is where a statement ran, as the routing metrics count it.
 type Route struct {
@@ -26,7 +29,13 @@ type Route struct {
 // NewCluster makes pools for every peer but self; base is the pools'
 // common configuration (Addr and Name are set per peer).
 func NewCluster(self, leader string, peers map[string]string, base Config) *Cluster {
-	c := &Cluster{self: self, leader: leader, pools: map[string]*Pool{}, counts: map[Route]int64{}}
+	c := &Cluster{leader: leader, pools: map[string]*Pool{}, counts: map[Route]*atomic.Int64{}}
+	for _, kind := range routeKinds {
+		c.counts[Route{kind, self}] = new(atomic.Int64)
+		for name := range peers {
+			c.counts[Route{kind, name}] = new(atomic.Int64)
+		}
+	}
 	for name, addr := range peers {
 		if name == self {
 			continue
@@ -38,9 +47,8 @@ func NewCluster(self, leader string, peers map[string]string, base Config) *Clus
 	return c
 }
 
-// Self is this node's name; Leader the leader's.
-func (c *Cluster) Self() string   { return c.self }
-func (c *Cluster) Leader() string { return c.leader }
+// LeaderPool is the pool of the leader's connections; nil on the leader.
+func (c *Cluster) LeaderPool() *Pool { return c.pools[c.leader] }
 
 // Pool returns the pool of the named node, nil for self or an unknown
 // name.
@@ -55,20 +63,20 @@ func (c *Cluster) Pick(candidates []string) string {
 	return candidates[int(c.next.Add(1)-1)%len(candidates)]
 }
 
-// Count notes one statement on route r.
+// Count notes one statement on route r (a node of the cluster).
 func (c *Cluster) Count(r Route) {
-	c.mu.Lock()
-	c.counts[r]++
-	c.mu.Unlock()
+	if n := c.counts[r]; n != nil {
+		n.Add(1)
+	}
 }
 
-// Counts returns the statements counted per route.
+// Counts returns the statements counted per route, for the routes taken.
 func (c *Cluster) Counts() map[Route]int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[Route]int64, len(c.counts))
+	out := make(map[Route]int64)
 	for k, v := range c.counts {
-		out[k] = v
+		if n := v.Load(); n > 0 {
+			out[k] = n
+		}
 	}
 	return out
 }

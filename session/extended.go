@@ -152,7 +152,7 @@ func (b *boundPortal) Execute(ctx context.Context, maxRows int, w pgwire.ResultW
 	if !b.started && b.st.Kind != pgsql.KindShow {
 		p := s.target(ctx, b.st)
 		if p == nil && b.forwarded && s.routed() {
-			p = s.eng.cfg.Router.Pool(s.eng.cfg.Router.Leader())
+			p = s.eng.cfg.Router.LeaderPool()
 		}
 		if p != nil {
 			b.started, b.done = true, true

@@ -66,7 +66,7 @@ func (s *Session) target(ctx context.Context, st *pgsql.Statement) *router.Pool 
 		if !s.inRecovery() || (s.tx.readOnly && s.tx.block) {
 			return nil // the leader runs it; BEGIN READ ONLY fails it here
 		}
-		return cl.Pool(cl.Leader())
+		return cl.LeaderPool()
 	}
 	if st.Kind != pgsql.KindSelect {
 		return nil
@@ -94,7 +94,7 @@ func (s *Session) readTarget(ctx context.Context) *router.Pool {
 	policy := s.params.values["replisql.read_routing"]
 	if s.inRecovery() {
 		if policy == "leader" || !s.freshHere(ctx) {
-			return cl.Pool(cl.Leader())
+			return cl.LeaderPool()
 		}
 		return nil
 	}
@@ -394,7 +394,7 @@ func (s *Session) describeOnLeader(ctx context.Context, sql string, paramOIDs []
 	cl := s.eng.cfg.Router
 	p := s.fwdPool
 	if p == nil {
-		p = cl.Pool(cl.Leader())
+		p = cl.LeaderPool()
 	}
 	b, err := s.backend(ctx, p)
 	if err != nil {
@@ -437,7 +437,7 @@ func (s *Session) forwardWhole(stmts []*pgsql.Statement) bool {
 // block that stays pinned there).
 func (s *Session) forwardMessage(ctx context.Context, sql string, stmts []*pgsql.Statement, w pgwire.ResultWriter) error {
 	cl := s.eng.cfg.Router
-	p := cl.Pool(cl.Leader())
+	p := cl.LeaderPool()
 	for _, st := range stmts {
 		s.countRoute(st, p)
 	}
