@@ -286,7 +286,7 @@ func (s *Session) forward(ctx context.Context, p *router.Pool, st *pgsql.Stateme
 	if err != nil {
 		return err
 	}
-	if st.Kind == pgsql.KindSet || st.Tag == "DISCARD ALL" {
+	if changesSettings(st) {
 		b.Dirty()
 	}
 	if st.Kind == pgsql.KindCopy && st.Copy.From {
@@ -294,14 +294,28 @@ func (s *Session) forward(ctx context.Context, p *router.Pool, st *pgsql.Stateme
 	} else {
 		err = b.Query(ctx, st.Text, w)
 	}
-	if err == nil && st.Kind == pgsql.KindSet {
-		// The session keeps its own settings too (SHOW, later backends).
-		if serr := s.runSet(st.Set); serr != nil {
-			s.log.Warn().Err(serr).Str("statement", st.Text).Msg("setting accepted by another node, not here")
-		}
+	if err == nil {
+		s.keepSetting(st)
 	}
 	s.afterForward(ctx)
 	return err
+}
+
+// changesSettings reports whether st changes the settings of the session
+// that runs it (a backend that ran it is not lent to another session).
+func changesSettings(st *pgsql.Statement) bool {
+	return st.Kind == pgsql.KindSet || st.Tag == "DISCARD ALL"
+}
+
+// keepSetting applies here a SET that another node ran for the session:
+// the session keeps its own settings too (SHOW, later backends).
+func (s *Session) keepSetting(st *pgsql.Statement) {
+	if st.Kind != pgsql.KindSet {
+		return
+	}
+	if err := s.runSet(st.Set); err != nil {
+		s.log.Warn().Err(err).Str("statement", st.Text).Msg("setting accepted by another node, not here")
+	}
 }
 
 // forwardCopy relays COPY … FROM STDIN: the client's data goes to the
@@ -329,14 +343,12 @@ func (s *Session) forwardPortal(ctx context.Context, p *router.Pool, bp *boundPo
 	if err != nil {
 		return err
 	}
-	if bp.st.Kind == pgsql.KindSet || bp.st.Tag == "DISCARD ALL" {
+	if changesSettings(bp.st) {
 		b.Dirty()
 	}
 	err = b.Exec(ctx, bp.st.Text, bp.params, bp.args, w)
-	if err == nil && bp.st.Kind == pgsql.KindSet {
-		if serr := s.runSet(bp.st.Set); serr != nil {
-			s.log.Warn().Err(serr).Str("statement", bp.st.Text).Msg("setting accepted by another node, not here")
-		}
+	if err == nil {
+		s.keepSetting(bp.st)
 	}
 	s.afterForward(ctx)
 	return err
@@ -447,13 +459,11 @@ func (s *Session) forwardMessage(ctx context.Context, sql string, stmts []*pgsql
 	}
 	err = b.Query(ctx, sql, w)
 	for _, st := range stmts {
-		if st.Kind == pgsql.KindSet && err == nil {
-			if serr := s.runSet(st.Set); serr != nil {
-				s.log.Warn().Err(serr).Str("statement", st.Text).Msg("setting accepted by another node, not here")
-			}
-		}
-		if st.Kind == pgsql.KindSet || st.Tag == "DISCARD ALL" {
+		if changesSettings(st) {
 			b.Dirty()
+		}
+		if err == nil {
+			s.keepSetting(st)
 		}
 	}
 	if b.InTx() {
