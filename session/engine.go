@@ -90,9 +90,9 @@ func NewEngine(cfg Config, st *store.Store) *Engine {
 	if cfg.Database == "" {
 		cfg.Database = "postgres"
 	}
-	monitorNode.Store(&nodeState{repl: cfg.Replication, router: cfg.Router, store: st,
-		standbyNames: cfg.Defaults["synchronous_standby_names"], reload: cfg.Reload})
-	return &Engine{cfg: cfg, store: st, log: cfg.Logger, start: time.Now()}
+	e := &Engine{cfg: cfg, store: st, log: cfg.Logger, start: time.Now()}
+	monitorNode.Store(e)
+	return e
 }
 
 // DefaultServerVersion is the PostgreSQL version RepliSQL reports.

@@ -14,8 +14,6 @@ import (
 	"github.com/replisql/replisql/pgsql/catalog"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/replica"
-	"github.com/replisql/replisql/router"
-	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
 )
 
@@ -28,16 +26,9 @@ import (
 // registered process-wide (the driver has no other way): a process serves
 // one node, whose engine is the last one made (monitorNode).
 
-// nodeState is what the monitoring functions read.
-type nodeState struct {
-	repl         Replication
-	router       *router.Cluster
-	store        *store.Store
-	standbyNames string       // the cluster's synchronous_standby_names
-	reload       func() error // pg_reload_conf()
-}
-
-var monitorNode atomic.Pointer[nodeState]
+// monitorNode is the engine of this process's node, whose state the
+// monitoring functions read.
+var monitorNode atomic.Pointer[Engine]
 
 // monitorFunctions maps the PostgreSQL functions to the SQLite functions
 // that implement them, with their argument count and result type.
@@ -78,50 +69,50 @@ func init() {
 
 func registerMonitorFunctions() {
 	registerMonitor.Do(func() {
-		reg := func(name string, n int32, fn func(st *nodeState, a []driver.Value) (driver.Value, error)) {
+		reg := func(name string, n int32, fn func(e *Engine, a []driver.Value) (driver.Value, error)) {
 			err := sqlite.RegisterScalarFunction(name, n, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
-				st := monitorNode.Load()
-				if st == nil {
-					st = &nodeState{}
+				e := monitorNode.Load()
+				if e == nil {
+					e = &Engine{} // no node yet: nothing to report
 				}
-				return fn(st, a)
+				return fn(e, a)
 			})
 			if err != nil {
 				panic(fmt.Sprintf("session: register %s: %v", name, err))
 			}
 		}
-		reg("replisql_is_in_recovery", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			return st.repl != nil && st.repl.InRecovery(), nil
+		reg("replisql_is_in_recovery", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			return e.cfg.Replication != nil && e.cfg.Replication.InRecovery(), nil
 		})
-		reg("replisql_current_wal_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			return st.walLSN(false)
+		reg("replisql_current_wal_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			return e.walLSN(false)
 		})
-		reg("replisql_current_wal_flush_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			return st.walLSN(true)
+		reg("replisql_current_wal_flush_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			return e.walLSN(true)
 		})
-		reg("replisql_last_wal_receive_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			if st.repl == nil || !st.repl.InRecovery() {
+		reg("replisql_last_wal_receive_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
 				return nil, nil
 			}
-			return st.repl.ReceivedLSN().String(), nil
+			return e.cfg.Replication.ReceivedLSN().String(), nil
 		})
-		reg("replisql_last_wal_replay_lsn", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			if st.repl == nil || !st.repl.InRecovery() {
+		reg("replisql_last_wal_replay_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
 				return nil, nil
 			}
-			return st.repl.ReplayedLSN().String(), nil
+			return e.cfg.Replication.ReplayedLSN().String(), nil
 		})
-		reg("replisql_last_xact_replay_timestamp", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			if st.repl == nil || !st.repl.InRecovery() {
+		reg("replisql_last_xact_replay_timestamp", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
 				return nil, nil
 			}
-			t := st.repl.LastReplayTime()
+			t := e.cfg.Replication.LastReplayTime()
 			if t.IsZero() {
 				return nil, nil
 			}
 			return formatTimestampTZ(t), nil
 		})
-		reg("replisql_wal_lsn_diff", 2, func(_ *nodeState, a []driver.Value) (driver.Value, error) {
+		reg("replisql_wal_lsn_diff", 2, func(_ *Engine, a []driver.Value) (driver.Value, error) {
 			x, err := lsnArg(a[0])
 			if err != nil || a[0] == nil || a[1] == nil {
 				return nil, err
@@ -132,27 +123,27 @@ func registerMonitorFunctions() {
 			}
 			return int64(x) - int64(y), nil
 		})
-		reg("replisql_reload_conf", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			if st.reload == nil {
+		reg("replisql_reload_conf", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			if e.cfg.Reload == nil {
 				return false, nil
 			}
-			if err := st.reload(); err != nil {
+			if err := e.cfg.Reload(); err != nil {
 				return nil, err
 			}
 			return true, nil
 		})
-		reg("replisql_standbys", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
-			return st.standbysJSON()
+		reg("replisql_standbys", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			return e.standbysJSON()
 		})
-		reg("replisql_routes", 0, func(st *nodeState, _ []driver.Value) (driver.Value, error) {
+		reg("replisql_routes", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
 			type row struct {
 				Route      string `json:"route"`
 				Node       string `json:"node"`
 				Statements int64  `json:"statements"`
 			}
 			rows := []row{}
-			if st.router != nil {
-				for r, n := range st.router.Counts() {
+			if e.cfg.Router != nil {
+				for r, n := range e.cfg.Router.Counts() {
 					rows = append(rows, row{r.Kind, r.Node, n})
 				}
 			}
@@ -178,18 +169,18 @@ func lsnArg(v driver.Value) (wal.LSN, error) {
 	return 0, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input syntax for type pg_lsn: \"%v\"", v)
 }
 
-func (st *nodeState) walLSN(flushed bool) (driver.Value, error) {
-	if st.repl != nil && st.repl.InRecovery() {
+func (e *Engine) walLSN(flushed bool) (driver.Value, error) {
+	if e.cfg.Replication != nil && e.cfg.Replication.InRecovery() {
 		return nil, &pgerr.Error{Code: pgerr.ObjectNotInPrerequisiteState, Message: "recovery is in progress",
 			Hint: "WAL control functions cannot be executed during recovery."}
 	}
-	if st.store == nil || st.store.WAL() == nil {
+	if e.store == nil || e.store.WAL() == nil {
 		return wal.LSN(0).String(), nil
 	}
 	if flushed {
-		return st.store.WAL().FlushedLSN().String(), nil
+		return e.store.WAL().FlushedLSN().String(), nil
 	}
-	return st.store.WAL().EndLSN().String(), nil
+	return e.store.WAL().EndLSN().String(), nil
 }
 
 // standbyRow is one row of pg_stat_replication as replisql_standbys()
@@ -218,10 +209,10 @@ type standbyLister interface {
 	Standbys(names string) []replica.StandbyStatus
 }
 
-func (st *nodeState) standbysJSON() (driver.Value, error) {
+func (e *Engine) standbysJSON() (driver.Value, error) {
 	rows := []standbyRow{}
-	if l, ok := st.repl.(standbyLister); ok {
-		for _, s := range l.Standbys(st.standbyNames) {
+	if l, ok := e.cfg.Replication.(standbyLister); ok {
+		for _, s := range l.Standbys(e.clusterValue("synchronous_standby_names")) {
 			r := standbyRow{
 				PID: int64(s.PID), Name: s.Name, BackendStart: formatTimestampTZ(s.BackendStart),
 				State: s.State, Sent: s.Sent.String(), Write: s.Write.String(), Flush: s.Flush.String(),

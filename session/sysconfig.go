@@ -68,11 +68,6 @@ func (e *Engine) Reload(values map[string]string) (map[string]string, error) {
 		gen = cur.gen + 1
 	}
 	e.cluster.Store(&clusterSettings{gen: gen, values: next})
-	if st := monitorNode.Load(); st != nil {
-		c := *st
-		c.standbyNames = next["synchronous_standby_names"]
-		monitorNode.Store(&c)
-	}
 	if r, ok := e.cfg.Replication.(interface{ Reconfigured() }); ok {
 		r.Reconfigured() // wake commits waiting for standbys
 	}
