@@ -50,7 +50,6 @@ type Follower struct {
 	st  *store.Store
 	log zerolog.Logger
 
-	connected  atomic.Bool
 	leaderEnd  atomic.Uint64 // the leader's flushed WAL end, as last heard
 	lastReplay atomic.Int64  // start time (unix µs) of the last applied transaction
 	broken     atomic.Pointer[error]
@@ -79,9 +78,6 @@ func (f *Follower) Healthy() error {
 	}
 	return nil
 }
-
-// Connected reports whether the follower streams from the leader now.
-func (f *Follower) Connected() bool { return f.connected.Load() }
 
 // ReceivedLSN is the end of the WAL received (pg_last_wal_receive_lsn).
 func (f *Follower) ReceivedLSN() wal.LSN { return f.st.WAL().FlushedLSN() }
@@ -329,8 +325,6 @@ func (f *Follower) stream(ctx context.Context) error {
 			return fmt.Errorf("unexpected %T before CopyBothResponse", msg)
 		}
 	}
-	f.connected.Store(true)
-	defer f.connected.Store(false)
 	f.log.Info().Stringer("from", start).Msg("streaming from the leader")
 
 	sctx, cancel := context.WithCancel(ctx)

@@ -2,7 +2,6 @@ package replica
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -200,9 +199,6 @@ func (l *Leader) WaitCommit(ctx context.Context, lsn wal.LSN, levelName, names s
 		}
 	}
 }
-
-// ErrWaitCancelled wraps the context error of a cancelled commit wait.
-var ErrWaitCancelled = errors.New("replica: commit wait cancelled")
 
 // StandbyStatus is one row of pg_stat_replication.
 type StandbyStatus struct {

@@ -20,9 +20,6 @@ func LeaderNode(l *Leader) *Node { return &Node{leader: l} }
 // FollowerNode is the role of the follower f.
 func FollowerNode(f *Follower) *Node { return &Node{follower: f} }
 
-// Leader is the node's leader service, nil on a follower.
-func (n *Node) Leader() *Leader { return n.leader }
-
 // InRecovery reports whether the node is a follower.
 func (n *Node) InRecovery() bool { return n.follower != nil }
 
