@@ -173,7 +173,7 @@ func (f *Follower) applyLoop(ctx context.Context) {
 	for ctx.Err() == nil {
 		if r == nil {
 			var err error
-			from := max(f.st.AppliedLSN(), lw.FirstLSN())
+			from := f.st.NextApplyLSN()
 			if r, err = lw.NewReader(from); err != nil {
 				f.fail(fmt.Errorf("read the WAL at the applied position %s: %w", from, err))
 				return

@@ -21,11 +21,7 @@ import (
 // the record cannot be applied here: the node has diverged and MUST stop
 // applying.
 func (s *Store) Apply(ctx context.Context, rec wal.Record) error {
-	want := s.AppliedLSN()
-	if want == 0 {
-		want = s.wal.FirstLSN() // nothing applied yet
-	}
-	if rec.LSN != want {
+	if want := s.NextApplyLSN(); rec.LSN != want {
 		return fmt.Errorf("%w %s: the database is at %s", ErrApply, rec.LSN, want)
 	}
 	w, err := s.Writer(ctx)
@@ -34,6 +30,12 @@ func (s *Store) Apply(ctx context.Context, rec wal.Record) error {
 	}
 	defer s.Release(w)
 	return w.apply(ctx, rec)
+}
+
+// NextApplyLSN is the LSN of the next record to apply: the end of the
+// last one applied, or the WAL's first record when none was.
+func (s *Store) NextApplyLSN() wal.LSN {
+	return max(s.AppliedLSN(), s.wal.FirstLSN())
 }
 
 // Restore replaces the database with the snapshot file at path, whose
