@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/wal"
 )
 
@@ -55,10 +56,10 @@ func checksumAt(ctx context.Context, path string) (lsn wal.LSN, _ []TableChecksu
 	}
 	defer conn.ExecContext(context.Background(), "ROLLBACK")
 	if lsn, err = readAppliedFrom(ctx, conn); err != nil {
-		if !strings.Contains(err.Error(), "no such table") {
+		if pgerr.CodeOf(err) != pgerr.UndefinedTable {
 			return 0, nil, err
 		}
-		lsn = 0 // a database RepliSQL did not make
+		lsn = 0 // a database RepliSQL did not make: no replisql_meta
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'replisql_meta' ORDER BY name`)
 	if err != nil {
