@@ -6,26 +6,39 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/wal"
 )
 
-// TableChecksum is the content hash of one table.
+// TableChecksum is the content hash of one table. The JSON names are
+// those of replisql_checksum()'s "tables".
 type TableChecksum struct {
-	Table  string
-	Rows   int64
-	SHA256 string
+	Table  string `json:"table"`
+	Rows   int64  `json:"rows"`
+	SHA256 string `json:"sha256"`
 }
 
+// ErrLocked means another process holds the database file locked: a
+// running node (which holds its file exclusively). Ask that node with
+// replisql_checksum() instead.
+var ErrLocked = errors.New("store: the database file is locked by another process")
+
+// fileBusyTimeout bounds how long Checksum and ChecksumAt wait for a lock
+// on the file before they fail with ErrLocked.
+const fileBusyTimeout = 10 * time.Second
+
 // Checksum hashes the content of every user table of the database file at
-// path (opened read-only, so it works beside a running node), in name
-// order, rows ordered by every column. Two nodes that applied the same WAL
-// records MUST produce the same checksums.
+// path (opened read-only: the file of a stopped node, or a snapshot), in
+// name order, rows ordered by every column. Two nodes that applied the
+// same WAL records MUST produce the same checksums. The file of a running
+// node fails with ErrLocked: use Store.ChecksumLive in its process.
 func Checksum(ctx context.Context, path string) ([]TableChecksum, error) {
 	_, sums, err := ChecksumAt(ctx, path)
 	return sums, err
@@ -35,26 +48,68 @@ func Checksum(ctx context.Context, path string) ([]TableChecksum, error) {
 // applied, read in the same snapshot: checksums of two nodes compare only
 // at the same LSN.
 func ChecksumAt(ctx context.Context, path string) (wal.LSN, []TableChecksum, error) {
-	lsn, sums, err := checksumAt(ctx, path)
-	return lsn, sums, err
+	return checksumFile(ctx, path, fileBusyTimeout)
 }
 
-func checksumAt(ctx context.Context, path string) (lsn wal.LSN, _ []TableChecksum, _ error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+func checksumFile(ctx context.Context, path string, busyTimeout time.Duration) (wal.LSN, []TableChecksum, error) {
+	db, err := sql.Open("sqlite", fmt.Sprintf("file:%s?mode=ro&_pragma=busy_timeout(%d)", path, busyTimeout.Milliseconds()))
 	if err != nil {
 		return 0, nil, err
 	}
 	defer db.Close()
+	lsn, sums, err := checksumDB(ctx, db)
+	if isBusy(err) {
+		return 0, nil, fmt.Errorf("%s: %w", path, ErrLocked)
+	}
+	return lsn, sums, err
+}
+
+// ChecksumLive is ChecksumAt of the store's own database while the node
+// runs. It opens a short-lived connection of its own, never one of the
+// store's pool: a statement running on a pooled reader calls it
+// (replisql_checksum()), and waiting for a second pooled connection
+// there could deadlock. Every error it returns carries a SQLSTATE.
+//
+// It takes no connection through the gate either (a statement that calls
+// it already holds the gate, which Restore waits for); called from
+// outside a statement, it may fail if Restore replaces the database
+// meanwhile.
+func (s *Store) ChecksumLive(ctx context.Context) (wal.LSN, []TableChecksum, error) {
+	db, err := sql.Open("sqlite", s.helperDSN())
+	if err != nil {
+		return 0, nil, MapError(err)
+	}
+	defer db.Close()
+	lsn, sums, err := checksumDB(ctx, db)
+	return lsn, sums, MapError(err)
+}
+
+// helperDSN is the DSN of a short-lived read-only connection that the
+// node's own process opens beside its pool (ChecksumLive).
+func (s *Store) helperDSN() string {
+	// TODO(main): use s.dsn(roleHelper) once the unix-excl DSN lands
+	return "file:" + s.path + "?mode=ro&_pragma=busy_timeout(10000)"
+}
+
+// checksumDB hashes the database through one connection of db.
+func checksumDB(ctx context.Context, db *sql.DB) (wal.LSN, []TableChecksum, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer conn.Close()
-	// One read transaction: every table from the same snapshot.
+	return checksumConn(ctx, conn)
+}
+
+// checksumConn hashes what conn sees in one read transaction: the applied
+// LSN and every table from the same snapshot. conn MUST NOT be inside a
+// transaction.
+func checksumConn(ctx context.Context, conn *sql.Conn) (lsn wal.LSN, _ []TableChecksum, _ error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return 0, nil, err
+		return 0, nil, MapError(err)
 	}
 	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	var err error
 	if lsn, err = readAppliedFrom(ctx, conn); err != nil {
 		if pgerr.CodeOf(err) != pgerr.UndefinedTable {
 			return 0, nil, err
@@ -70,16 +125,21 @@ func checksumAt(ctx context.Context, path string) (lsn wal.LSN, _ []TableChecksu
 		var n string
 		if err := rows.Scan(&n); err != nil {
 			rows.Close()
-			return 0, nil, err
+			return 0, nil, MapError(err)
 		}
 		names = append(names, n)
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return 0, nil, MapError(err)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, MapError(err)
+	}
 	out := make([]TableChecksum, 0, len(names))
 	for _, n := range names {
 		c, err := checksumTable(ctx, conn, n)
 		if err != nil {
-			return 0, nil, fmt.Errorf("checksum %q: %w", n, err)
+			return 0, nil, fmt.Errorf("checksum %q: %w", n, MapError(err))
 		}
 		out = append(out, c)
 	}

@@ -8,6 +8,12 @@
 // transaction and gives it back at COMMIT or ROLLBACK. Waiting for the
 // writer is bounded; past the bound the caller gets 55P03.
 //
+// Besides the writer and the pool, ChecksumLive opens a short-lived
+// read-only connection of its own: it runs inside a statement that holds
+// a pooled connection (replisql_checksum()), where taking a second one
+// could deadlock. Checksum and ChecksumAt read the file of a stopped node
+// or a snapshot; a running node's file fails with ErrLocked.
+//
 // Invariants:
 //   - Exactly one connection ever writes. Reader connections are opened
 //     with query_only, so a bug elsewhere cannot write through them.

@@ -148,6 +148,17 @@ func MapError(err error) error {
 	return &pgerr.Error{Code: pgerr.InternalError, Message: msg, Cause: err}
 }
 
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED:
+// a lock that another connection held past the busy timeout.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+}
+
 // stripCode removes the " (1555)" suffix modernc adds to messages.
 func stripCode(msg string) string {
 	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") {
