@@ -286,3 +286,35 @@ func TestTranslateError(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeLocal checks which queries answer about the node that runs them
+// and so are never routed to another node.
+func TestNodeLocal(t *testing.T) {
+	tests := []struct {
+		name  string
+		query string
+		local bool
+	}{
+		{"a table", "SELECT * FROM t", false},
+		{"a plain function", "SELECT lower('A')", false},
+		{"replication position", "SELECT pg_last_wal_replay_lsn()", true},
+		{"the node's checksum", "SELECT replisql_checksum()", true},
+		{"the node's checksum, qualified", "SELECT public.replisql_checksum()", true},
+		{"the node's checksum in a subquery", "SELECT x FROM (SELECT replisql_checksum() AS x) s", true},
+		{"a node relation", "SELECT * FROM pg_stat_replication", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := Parse(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st[0].NodeLocal; got != tc.local {
+				t.Errorf("%s: NodeLocal = %v, want %v", tc.query, got, tc.local)
+			}
+			if !st[0].ReadOnly {
+				t.Errorf("%s: not read-only", tc.query)
+			}
+		})
+	}
+}

@@ -50,6 +50,7 @@ var (
 		"pg_current_wal_insert_lsn": true, "pg_last_wal_receive_lsn": true, "pg_last_wal_replay_lsn": true,
 		"pg_last_xact_replay_timestamp": true, "pg_backend_pid": true, "replisql_last_commit_lsn": true,
 		"inet_server_addr": true, "inet_server_port": true, "pg_postmaster_start_time": true,
+		"replisql_checksum": true,
 	}
 	nodeRelations = map[string]bool{
 		"pg_stat_replication": true, "replisql_stat_routing": true, "pg_stat_activity": true,

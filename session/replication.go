@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
@@ -14,13 +15,15 @@ import (
 	"github.com/replisql/replisql/pgsql/catalog"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/replica"
+	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
 )
 
 // Replication monitoring, the PostgreSQL way: pg_is_in_recovery(),
 // pg_current_wal_lsn(), pg_last_wal_receive_lsn(),
 // pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp(),
-// pg_wal_lsn_diff() and the view pg_stat_replication.
+// pg_wal_lsn_diff() and the view pg_stat_replication; and RepliSQL's own
+// replisql_checksum(), the node's content hash (checksumJSON).
 //
 // They read the node's state, which SQLite reaches through functions
 // registered process-wide (the driver has no other way): a process serves
@@ -46,6 +49,7 @@ var monitorFunctions = map[string]struct {
 	"pg_last_xact_replay_timestamp": {"replisql_last_xact_replay_timestamp", 0, oidTimestamptz},
 	"pg_wal_lsn_diff":               {"replisql_wal_lsn_diff", 2, oidNumeric},
 	"pg_reload_conf":                {"replisql_reload_conf", 0, oidBool},
+	"replisql_checksum":             {"replisql_checksum", 0, oidText},
 }
 
 const (
@@ -132,6 +136,9 @@ func registerMonitorFunctions() {
 			}
 			return true, nil
 		})
+		reg("replisql_checksum", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+			return e.checksumJSON()
+		})
 		reg("replisql_standbys", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
 			return e.standbysJSON()
 		})
@@ -181,6 +188,32 @@ func (e *Engine) walLSN(flushed bool) (driver.Value, error) {
 		return e.store.WAL().FlushedLSN().String(), nil
 	}
 	return e.store.WAL().EndLSN().String(), nil
+}
+
+// checksumReport is what replisql_checksum() returns, as JSON:
+// {"lsn":"0/16B3748","tables":[{"table":"t","rows":3,"sha256":"…"}, …]},
+// the applied LSN and every table's checksum from one snapshot.
+type checksumReport struct {
+	LSN    string                `json:"lsn"`
+	Tables []store.TableChecksum `json:"tables"`
+}
+
+// checksumJSON is replisql_checksum() of this node, leader or follower.
+// SQLite gives a function no context, so it runs to the end: it reads
+// every table once.
+func (e *Engine) checksumJSON() (driver.Value, error) {
+	if e.store == nil {
+		return nil, nil // no node yet: nothing to report
+	}
+	lsn, sums, err := e.store.ChecksumLive(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if sums == nil {
+		sums = []store.TableChecksum{}
+	}
+	b, err := json.Marshal(checksumReport{LSN: lsn.String(), Tables: sums})
+	return string(b), err
 }
 
 // standbyRow is one row of pg_stat_replication as replisql_standbys()
