@@ -3,7 +3,7 @@
 //	replisql serve --data-dir DIR --listen 127.0.0.1:5433
 //	replisql user add --users-file FILE --name NAME [--method scram-sha-256]
 //	replisql wal dump --data-dir DIR
-//	replisql checksum --data-dir DIR
+//	replisql checksum --url postgres://USER@HOST:PORT/DATABASE | --data-dir DIR
 //	replisql version
 //
 // Every flag of serve has an environment equivalent: --data-dir is
@@ -51,7 +51,7 @@ commands:
   user add   add or replace a user in a users file
   wal dump   print a node's WAL records and their statements
   wal replay apply a node's whole WAL to a new database file
-  checksum   print a per-table content hash of a node's database
+  checksum   print a per-table content hash of a node's database (--url of a running node)
   version    print the version
 `
 

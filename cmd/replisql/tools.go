@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
@@ -99,23 +105,40 @@ func formatArgs(args []any) string {
 
 // checksumCommand runs "replisql checksum": a per-table content hash of a
 // node's database, the basis for checking followers against the leader.
+// A running node is asked over SQL (--url, replisql_checksum()): no other
+// process may open its database file. --data-dir and --db read the file
+// of a stopped node, or a replayed one.
 func checksumCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("checksum", flag.ContinueOnError)
-	dir := fs.String("data-dir", "data", "the node's data directory")
+	dir := fs.String("data-dir", "data", "the data directory of a stopped node")
 	db := fs.String("db", "", "a database file to check instead of the data directory's")
-	compare := fs.String("compare", "", "compare the nodes whose data directories are listed (comma separated) at the same LSN")
+	nodeURL := fs.String("url", "", "the connection URL of a running node (postgres://USER@HOST:PORT/DATABASE), asked with replisql_checksum()")
+	compare := fs.String("compare", "", "compare the nodes listed (comma separated: connection URLs of running nodes, data directories of stopped ones) at the same LSN")
 	wait := fs.Duration("wait", 30*time.Second, "with --compare, how long to wait for the nodes to reach the same LSN")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *nodeURL != "" && (*db != "" || *compare != "") {
+		return usageError{"--url cannot be combined with --db or --compare"}
+	}
 	if *compare != "" {
-		return compareChecksums(ctx, strings.Split(*compare, ","), *wait)
+		var nodes []*checksumSource
+		for _, entry := range strings.Split(*compare, ",") {
+			nodes = append(nodes, newChecksumSource(strings.TrimSpace(entry)))
+		}
+		return compareChecksums(ctx, nodes, *wait)
 	}
-	path := filepath.Join(*dir, store.DBFile)
-	if *db != "" {
-		path = *db
+	var node *checksumSource
+	switch {
+	case *nodeURL != "":
+		node = newChecksumSource(*nodeURL)
+	case *db != "":
+		node = &checksumSource{name: *db, path: *db}
+	default:
+		node = &checksumSource{name: *dir, path: filepath.Join(*dir, store.DBFile)}
 	}
-	sums, err := store.Checksum(ctx, path)
+	defer node.close()
+	_, sums, err := node.checksum(ctx)
 	if err != nil {
 		return err
 	}
@@ -127,23 +150,104 @@ func checksumCommand(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-// compareChecksums computes the per-table checksums of every node's
-// database (read beside running nodes) until all stand at the same
-// applied LSN, then reports each table that differs. It fails when one
-// does, or when the nodes do not meet at one LSN within wait.
-func compareChecksums(ctx context.Context, dirs []string, wait time.Duration) error {
+// checksumSource is one node whose checksums are read: a running node over
+// SQL, or the database file of a stopped node.
+type checksumSource struct {
+	name string    // as printed: the data directory, or the URL without its password
+	url  string    // a running node's connection URL; "" for a file
+	path string    // the database file, when url is ""
+	conn *pgx.Conn // open to url once asked
+}
+
+// newChecksumSource makes the source an entry names: a connection URL
+// (anything with "://") or a data directory.
+func newChecksumSource(entry string) *checksumSource {
+	if !strings.Contains(entry, "://") {
+		return &checksumSource{name: entry, path: filepath.Join(entry, store.DBFile)}
+	}
+	name := entry
+	if u, err := url.Parse(entry); err == nil {
+		name = u.Redacted()
+	}
+	return &checksumSource{name: name, url: entry}
+}
+
+// checksum reads the node's applied LSN and its per-table checksums, from
+// one snapshot.
+func (c *checksumSource) checksum(ctx context.Context) (wal.LSN, []store.TableChecksum, error) {
+	if c.url == "" {
+		lsn, sums, err := store.ChecksumAt(ctx, c.path)
+		if errors.Is(err, store.ErrLocked) {
+			return 0, nil, fmt.Errorf("%w: the node looks running; give its connection URL instead of its data directory (--url postgres://USER@HOST:PORT/DATABASE, or the URL in the list of --compare)", err)
+		}
+		return lsn, sums, err
+	}
+	if c.conn == nil {
+		cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+		conn, err := pgx.Connect(cctx, c.url)
+		cancel()
+		if err != nil {
+			return 0, nil, err
+		}
+		c.conn = conn
+	}
+	var text *string
+	if err := c.conn.QueryRow(ctx, "SELECT replisql_checksum()").Scan(&text); err != nil {
+		return 0, nil, fmt.Errorf("SELECT replisql_checksum(): %w", err)
+	}
+	if text == nil {
+		return 0, nil, errors.New("replisql_checksum() returned NULL: the server has no database open")
+	}
+	var report struct {
+		LSN    string                `json:"lsn"`
+		Tables []store.TableChecksum `json:"tables"`
+	}
+	if err := json.Unmarshal([]byte(*text), &report); err != nil {
+		return 0, nil, fmt.Errorf("decode replisql_checksum(): %w", err)
+	}
+	lsn, err := wal.ParseLSN(report.LSN)
+	if err != nil {
+		return 0, nil, fmt.Errorf("decode replisql_checksum(): %w", err)
+	}
+	for _, t := range report.Tables {
+		if len(t.SHA256) != 2*sha256.Size {
+			return 0, nil, fmt.Errorf("decode replisql_checksum(): table %q: sha256 %q is not 64 hex digits", t.Table, t.SHA256)
+		}
+	}
+	return lsn, report.Tables, nil
+}
+
+// connectTimeout bounds connecting to a running node.
+const connectTimeout = 30 * time.Second
+
+// close closes the connection to a running node, if one is open.
+func (c *checksumSource) close() {
+	if c.conn != nil {
+		c.conn.Close(context.Background())
+		c.conn = nil
+	}
+}
+
+// compareChecksums computes the per-table checksums of every node until
+// all stand at the same applied LSN, then reports each table that
+// differs. It fails when one does, or when the nodes do not meet at one
+// LSN within wait.
+func compareChecksums(ctx context.Context, nodes []*checksumSource, wait time.Duration) error {
+	for _, n := range nodes {
+		defer n.close()
+	}
 	deadline := time.Now().Add(wait)
 	type result struct {
 		lsn  wal.LSN
 		sums []store.TableChecksum
 	}
 	for {
-		res := make([]result, len(dirs))
+		res := make([]result, len(nodes))
 		same := true
-		for i, d := range dirs {
-			lsn, sums, err := store.ChecksumAt(ctx, filepath.Join(strings.TrimSpace(d), store.DBFile))
+		for i, n := range nodes {
+			lsn, sums, err := n.checksum(ctx)
 			if err != nil {
-				return fmt.Errorf("%s: %w", d, err)
+				return fmt.Errorf("%s: %w", n.name, err)
 			}
 			res[i] = result{lsn, sums}
 			same = same && lsn == res[0].lsn
@@ -152,7 +256,7 @@ func compareChecksums(ctx context.Context, dirs []string, wait time.Duration) er
 			if time.Now().After(deadline) {
 				var at []string
 				for i, r := range res {
-					at = append(at, fmt.Sprintf("%s at %s", dirs[i], r.lsn))
+					at = append(at, fmt.Sprintf("%s at %s", nodes[i].name, r.lsn))
 				}
 				return fmt.Errorf("the nodes did not reach the same LSN within %v: %s", wait, strings.Join(at, ", "))
 			}
@@ -165,7 +269,7 @@ func compareChecksums(ctx context.Context, dirs []string, wait time.Duration) er
 			for _, c := range r.sums {
 				if _, ok := tables[c.Table]; !ok {
 					names = append(names, c.Table)
-					tables[c.Table] = make([]string, len(dirs))
+					tables[c.Table] = make([]string, len(nodes))
 				}
 				tables[c.Table][i] = fmt.Sprintf("%d rows %s", c.Rows, c.SHA256[:16])
 			}
@@ -187,10 +291,10 @@ func compareChecksums(ctx context.Context, dirs []string, wait time.Duration) er
 				if v == "" {
 					v = "missing"
 				}
-				fmt.Printf("  %s: %s\n", dirs[i], v)
+				fmt.Printf("  %s: %s\n", nodes[i].name, v)
 			}
 		}
-		fmt.Printf("%d nodes at %s: %d tables, %d differ\n", len(dirs), res[0].lsn, len(names), differ)
+		fmt.Printf("%d nodes at %s: %d tables, %d differ\n", len(nodes), res[0].lsn, len(names), differ)
 		if differ > 0 {
 			return fmt.Errorf("%d tables differ between the nodes", differ)
 		}
