@@ -94,14 +94,16 @@ func (c *cluster) waitCaughtUp(ctx context.Context) {
 	}
 }
 
-// compare runs `replisql checksum --compare` over every node's data.
+// compare runs `replisql checksum --compare` over every node, asked over
+// SQL by its URL (the nodes run: no other process may open their
+// database files).
 func (c *cluster) compare() string {
 	c.t.Helper()
-	var dirs []string
+	var urls []string
 	for _, nd := range c.nodes {
-		dirs = append(dirs, nd.dataDir)
+		urls = append(urls, nd.url())
 	}
-	out, err := exec.Command(c.nodes[0].bin, "checksum", "--compare", strings.Join(dirs, ","), "--wait", "60s").CombinedOutput()
+	out, err := exec.Command(c.nodes[0].bin, "checksum", "--compare", strings.Join(urls, ","), "--wait", "60s").CombinedOutput()
 	if err != nil {
 		c.t.Fatalf("checksum --compare: %v\n%s", err, out)
 	}

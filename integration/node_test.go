@@ -180,6 +180,12 @@ func (n *node) answers() bool {
 
 func (n *node) addr() string { return fmt.Sprintf("127.0.0.1:%d", n.port) }
 
+// url is the node's connection URL, as `replisql checksum` takes it for a
+// running node (no other process may open a running node's database).
+func (n *node) url() string {
+	return fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=10", n.addr())
+}
+
 // stop sends SIGTERM and waits up to bound for the process to exit; it
 // kills the process after that. It returns the exit error (nil for exit
 // status 0) and whether the process exited by itself in time.
