@@ -2,10 +2,12 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -504,4 +506,100 @@ func TestSyncCommitsKeepFlowing(t *testing.T) {
 	}
 	c.waitCaughtUp(ctx)
 	t.Log(c.compare())
+}
+
+// TestChecksumOverSQL checks replisql_checksum() on a leader and a
+// follower (JSON text with the node's LSN and its tables, answered by the
+// node asked even when reads would be routed elsewhere), and that
+// `replisql checksum --url` of a running node prints what --data-dir
+// prints of its files once it stopped.
+func TestChecksumOverSQL(t *testing.T) {
+	c := startCluster(t, 2)
+	ctx := testCtx(t)
+	leader := connectPGX(t, c.nodes[0], pgx.QueryExecModeCacheStatement, `options='-c replisql.read_routing=followers'`)
+	mustExec(t, leader, `CREATE TABLE b (id int PRIMARY KEY, v text)`)
+	mustExec(t, leader, `INSERT INTO b VALUES (1, 'x'), (2, NULL), (3, 'z')`)
+	mustExec(t, leader, `CREATE TABLE a (n numeric)`)
+	mustExec(t, leader, `INSERT INTO a VALUES (1.5)`)
+	mustExec(t, leader, `CREATE TABLE "e mpty" (x int)`)
+	c.waitCaughtUp(ctx)
+	var end string
+	if err := leader.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&end); err != nil {
+		t.Fatal(err)
+	}
+	follower := connectPGX(t, c.nodes[1], pgx.QueryExecModeCacheStatement, `options='-c replisql.read_routing=leader'`)
+
+	type report struct {
+		LSN    string `json:"lsn"`
+		Tables []struct {
+			Table  string `json:"table"`
+			Rows   int64  `json:"rows"`
+			SHA256 string `json:"sha256"`
+		} `json:"tables"`
+	}
+	var reports []string
+	for i, conn := range []*pgx.Conn{leader, follower} {
+		rows, err := conn.Query(ctx, `SELECT replisql_checksum()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if oid := rows.FieldDescriptions()[0].DataTypeOID; oid != 25 {
+			t.Errorf("n%d: replisql_checksum() has type OID %d, want 25 (text)", i+1, oid)
+		}
+		var text string
+		for rows.Next() {
+			if err := rows.Scan(&text); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("n%d: SELECT replisql_checksum(): %v", i+1, err)
+		}
+		if by := servedBy(t, conn); by != fmt.Sprintf("n%d", i+1) {
+			t.Errorf("n%d: SELECT replisql_checksum() was served by %s: it must answer for the node asked", i+1, by)
+		}
+		var r report
+		if err := json.Unmarshal([]byte(text), &r); err != nil {
+			t.Fatalf("n%d: replisql_checksum() = %s: %v", i+1, text, err)
+		}
+		var got []string
+		for _, tc := range r.Tables {
+			got = append(got, fmt.Sprintf("%s:%d", tc.Table, tc.Rows))
+			if len(tc.SHA256) != 64 {
+				t.Errorf("n%d: table %s: sha256 %q", i+1, tc.Table, tc.SHA256)
+			}
+		}
+		if want := []string{"a:1", "b:3", "e mpty:0"}; !slices.Equal(got, want) || r.LSN != end {
+			t.Errorf("n%d: replisql_checksum() = %s: tables %q at %s, want %q at the leader's %s", i+1, text, got, r.LSN, want, end)
+		}
+		reports = append(reports, text)
+	}
+	if reports[0] != reports[1] {
+		t.Errorf("the leader and the caught-up follower differ:\n%s\n%s", reports[0], reports[1])
+	}
+
+	// The tool: the running follower by URL, then its files once stopped.
+	checksum := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(c.nodes[0].bin, append([]string{"checksum"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("replisql checksum %q: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	live := checksum("--url", c.nodes[1].url())
+	if !strings.Contains(live, "e mpty") {
+		t.Fatalf("checksum --url:\n%s", live)
+	}
+	follower.Close(ctx)
+	if err, _ := c.nodes[1].stop(stopTimeout); err != nil {
+		t.Fatalf("stop n2: %v", err)
+	}
+	if files := checksum("--data-dir", c.nodes[1].dataDir); files != live {
+		t.Fatalf("checksum --url of the running node:\n%s\n--data-dir once it stopped:\n%s", live, files)
+	}
+	// --compare takes a running node's URL beside a stopped node's data.
+	if out := checksum("--compare", c.nodes[0].url()+","+c.nodes[1].dataDir, "--wait", "10s"); !strings.Contains(out, "2 nodes at "+end+": 3 tables, 0 differ") {
+		t.Fatalf("checksum --compare URL,DIR:\n%s", out)
+	}
 }
