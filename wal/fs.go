@@ -24,6 +24,8 @@ type File interface {
 	io.ReaderAt
 	io.WriterAt
 	io.Closer
+	// Sync makes the file's data durable, and the metadata needed to read
+	// it back (its size), as fdatasync does.
 	Sync() error
 	Stat() (fs.FileInfo, error)
 }
@@ -39,8 +41,17 @@ func (OSFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return osFile{f}, nil
 }
+
+// osFile is an *os.File whose Sync is fdatasync where the system has it:
+// segments are preallocated, so an append changes no metadata that
+// reading the data back needs, and fdatasync skips the journal commit
+// that fsync makes for the modification time (as PostgreSQL's default
+// wal_sync_method does).
+type osFile struct{ *os.File }
+
+func (f osFile) Sync() error { return datasync(f.File) }
 
 // Rename renames with os.Rename.
 func (OSFS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }

@@ -54,6 +54,8 @@ func (w *WAL) flushHoldingSem() error {
 	}
 	w.writeMu.Unlock()
 
+	w.syncingTo.Store(uint64(target))
+	defer w.syncingTo.Store(0)
 	if !w.opts.NoSync {
 		for _, s := range dirty {
 			if err := s.f.Sync(); err != nil {
@@ -63,4 +65,11 @@ func (w *WAL) flushHoldingSem() error {
 	}
 	w.setFlushed(target)
 	return nil
+}
+
+// Syncing reports whether an fsync is running, and up to which end LSN it
+// makes the log durable.
+func (w *WAL) Syncing() (upTo LSN, running bool) {
+	upTo = LSN(w.syncingTo.Load())
+	return upTo, upTo != 0
 }

@@ -75,6 +75,7 @@ type WAL struct {
 	// Readable without locks.
 	endLSN     atomic.Uint64 // copy of end
 	flushedLSN atomic.Uint64 // every record ending at or before it is durable
+	syncingTo  atomic.Uint64 // end LSN the fsync in progress covers; 0 when none runs
 	firstLSN   atomic.Uint64 // base of the oldest segment
 	failed     atomic.Pointer[error]
 	truncGen   atomic.Uint64 // number of TruncateAfter calls that removed records
