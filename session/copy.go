@@ -75,12 +75,16 @@ func (s *Session) copyColumns(ctx context.Context, table string, names []string)
 	return cols, nil
 }
 
+// copyFromVerb is the verb of COPY FROM STDIN's writer: its transaction
+// waits for the client's data.
+const copyFromVerb = "COPY FROM"
+
 func (s *Session) copyFrom(ctx context.Context, cp *pgsql.CopyStmt, opts pgwire.CopyOptions, format pgwire.CopyFormat, w pgwire.ResultWriter) error {
 	cols, err := s.copyColumns(ctx, cp.Table, cp.Columns)
 	if err != nil {
 		return err
 	}
-	conn, err := s.writer(ctx, "COPY FROM")
+	conn, err := s.writer(ctx, copyFromVerb)
 	if err != nil {
 		return err
 	}

@@ -53,10 +53,10 @@ func (s *Session) startTx() {
 // commit is true, and gives its connection back.
 func (s *Session) endTx(ctx context.Context, commit bool) error {
 	var err error
-	var lsn wal.LSN
+	var cm store.Committed
 	if c := s.tx.conn; c != nil {
 		if commit {
-			lsn, err = c.Commit(ctx)
+			cm, err = c.Commit(ctx)
 		} else {
 			err = c.Rollback(context.Background())
 		}
@@ -86,10 +86,12 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 		s.params.endTx()
 	}
 	s.tx = tx{}
-	if err == nil && lsn != 0 && level != "off" {
+	lsn := cm.LSN
+	if err == nil && lsn != 0 {
 		// The writer is already back in the store: the next transaction
-		// runs while this one waits for the fsync that covers it.
-		err = s.eng.store.WaitDurable(ctx, lsn)
+		// runs while this one waits for its batch to commit and for the
+		// fsync that covers it.
+		err = s.eng.store.WaitCommitted(ctx, cm, level != "off")
 	}
 	if err == nil && lsn != 0 && s.eng.cfg.Replication != nil && wait.needsStandbys() {
 		err = s.waitStandbys(ctx, lsn, &wait)
@@ -235,7 +237,14 @@ func (s *Session) writer(ctx context.Context, verb string) (*store.Conn, error) 
 		}
 		return nil, err
 	}
-	if err := c.Begin(ctx); err != nil {
+	begin := c.Begin
+	if !s.tx.block && verb != copyFromVerb {
+		// An implicit transaction ends without waiting for the client, so
+		// it may run inside the batch that commits left open (store's
+		// batch.go). COPY FROM STDIN waits for the client's data.
+		begin = c.BeginBatched
+	}
+	if err := begin(ctx); err != nil {
 		s.eng.store.Release(c)
 		return nil, err
 	}

@@ -32,6 +32,10 @@ func (c *Conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Ro
 // databases. fn MUST write nothing but those.
 func (c *Conn) WithScratchWrites(ctx context.Context, fn func() error) error {
 	if c.writer {
+		// What fn writes is rolled back with the transaction, but not with
+		// a batch that fails after the transaction committed: the
+		// transaction commits SQLite itself (batch.go).
+		c.noBatch = c.noBatch || c.inTx
 		return fn()
 	}
 	if _, err := c.conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {

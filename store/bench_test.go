@@ -72,12 +72,12 @@ func BenchmarkLoggedCommit(b *testing.B) {
 			b.Fatal(err)
 		}
 		w.Log(q, args)
-		lsn, err := w.Commit(ctx)
+		cm, err := w.Commit(ctx)
 		s.Release(w)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := s.WaitDurable(ctx, lsn); err != nil {
+		if err := s.WaitCommitted(ctx, cm, true); err != nil {
 			b.Fatal(err)
 		}
 	}

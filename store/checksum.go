@@ -75,20 +75,13 @@ func checksumFile(ctx context.Context, path string, busyTimeout time.Duration) (
 // outside a statement, it may fail if Restore replaces the database
 // meanwhile.
 func (s *Store) ChecksumLive(ctx context.Context) (wal.LSN, []TableChecksum, error) {
-	db, err := sql.Open("sqlite", s.helperDSN())
+	db, err := sql.Open("sqlite", s.dsn(roleHelper))
 	if err != nil {
 		return 0, nil, MapError(err)
 	}
 	defer db.Close()
 	lsn, sums, err := checksumDB(ctx, db)
 	return lsn, sums, MapError(err)
-}
-
-// helperDSN is the DSN of a short-lived read-only connection that the
-// node's own process opens beside its pool (ChecksumLive).
-func (s *Store) helperDSN() string {
-	// TODO(main): use s.dsn(roleHelper) once the unix-excl DSN lands
-	return "file:" + s.path + "?mode=ro&_pragma=busy_timeout(10000)"
 }
 
 // checksumDB hashes the database through one connection of db.

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/replisql/replisql/pgwire/pgerr"
@@ -14,16 +14,20 @@ import (
 //
 //  1. While a writing transaction runs, the writer connection records each
 //     statement that changed data (Log), encoded at once into the record.
-//  2. At COMMIT the record is appended to the WAL, the record's end LSN is
-//     written into replisql_meta in the same SQLite transaction, and SQLite
-//     commits: the record is in the log before the change is visible.
-//  3. The writer goes back to the store, and the committer waits for the
-//     WAL fsync that covers its record (WaitDurable), shared with every
-//     other committer (group commit), unless synchronous_commit is off.
+//  2. At COMMIT the record is appended to the WAL. Then SQLite commits,
+//     with the record's end LSN written into replisql_meta in the same
+//     SQLite transaction, so the record is in the log before the change is
+//     visible, either now or, when sessions are queueing for the writer,
+//     together with the transactions that run next (batch.go).
+//  3. The writer goes back to the store, and the committer waits for its
+//     batch to commit and for the WAL fsync that covers its record
+//     (WaitCommitted), shared with every other committer (group commit),
+//     unless synchronous_commit is off.
 //
-// If SQLite fails to commit after the append, the record is cut off the WAL
-// again (TruncateAfter): the log never holds a transaction that SQLite did
-// not apply. If even that fails, the store stops accepting writes.
+// If SQLite fails to commit after the append, the records it did not
+// commit are cut off the WAL again (TruncateAfter): the log never holds a
+// transaction that SQLite did not apply. If even that fails, the store
+// stops accepting writes.
 
 // appliedKey is the replisql_meta key of the applied LSN.
 const appliedKey = "applied_lsn"
@@ -43,41 +47,57 @@ func (c *Conn) Log(sql string, args []any) {
 // SetStart sets the transaction's start time stored in its record.
 func (c *Conn) SetStart(t time.Time) { c.start = t }
 
-// commitLogged appends the transaction's record to the WAL and commits
-// SQLite. It returns the record's end LSN (0 when nothing was logged).
-func (c *Conn) commitLogged(ctx context.Context, s *Store) (wal.LSN, error) {
+// commitWriter commits the writer's transaction: it appends the record to
+// the WAL, then commits SQLite or leaves the batch open for the next
+// transaction.
+func (c *Conn) commitWriter() (Committed, error) {
+	s := c.store
 	rec := c.rec
 	c.rec = nil
-	if rec == nil || s.wal == nil {
-		_, err := c.Exec(ctx, "COMMIT")
-		return 0, err
+	switch {
+	case s.wal == nil:
+		return Committed{}, c.control("COMMIT")
+	case rec == nil && c.nested:
+		// Nothing to log: the transaction changed no data.
+		c.nested = false
+		if err := c.control("RELEASE " + batchSavepoint); err != nil || !c.noBatch {
+			return Committed{}, err
+		}
+		return Committed{}, c.commitBatch()
+	case rec == nil:
+		return Committed{}, c.control("COMMIT")
 	}
 	if err := s.writable(); err != nil {
-		return 0, err
+		return Committed{}, err
 	}
 	failpoint("commit-before-append")
 	start, end, err := s.wal.Append(s.opts.Term, RecordTxn, rec)
 	if err != nil {
 		s.failWrites(fmt.Errorf("append to WAL: %w", err))
-		return 0, pgerr.Wrap(err, pgerr.IOError, "could not write to the write-ahead log: %v", err)
+		return Committed{}, pgerr.Wrap(err, pgerr.IOError, "could not write to the write-ahead log: %v", err)
 	}
 	if cap(rec) <= maxKeptRecordBuf {
 		c.recBuf = rec[:0]
 	}
 	failpoint("commit-after-append")
-	if _, err = c.Exec(ctx, setAppliedSQL, strconv.FormatUint(uint64(end), 10)); err == nil {
-		_, err = c.Exec(ctx, "COMMIT")
-		if err == nil {
-			s.applied.Store(uint64(end))
-			failpoint("commit-after-sqlite")
-			return end, nil
+	if c.nested {
+		if err := c.control("RELEASE " + batchSavepoint); err != nil {
+			// The caller rolls the transaction back (rollbackMember).
+			if terr := s.wal.TruncateAfter(start); terr != nil {
+				s.failWrites(fmt.Errorf("remove record %s after failed commit: %w", start, terr))
+			}
+			return Committed{}, err
 		}
+		c.nested = false
 	}
-	// SQLite did not commit: take the record back out of the log.
-	if terr := s.wal.TruncateAfter(start); terr != nil {
-		s.failWrites(fmt.Errorf("remove record %s after failed commit: %w", start, terr))
+	b := c.joinBatch(start, end)
+	if !c.ddl && !c.noBatch && s.keepBatchOpen(b) {
+		return Committed{LSN: end, batch: b}, nil
 	}
-	return 0, err
+	if err := c.commitBatch(); err != nil {
+		return Committed{}, err
+	}
+	return Committed{LSN: end}, nil
 }
 
 // maxKeptRecordBuf bounds the record buffer a connection keeps for reuse.
@@ -86,13 +106,22 @@ const maxKeptRecordBuf = 1 << 20
 const setAppliedSQL = `INSERT INTO replisql_meta (key, value) VALUES ('applied_lsn', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 
 // WaitDurable waits until the WAL is fsynced up to lsn (group commit).
+// Store.WaitCommitted is the wait for a transaction's own commit.
 func (s *Store) WaitDurable(ctx context.Context, lsn wal.LSN) error {
 	if lsn == 0 || s.wal == nil {
 		return nil
 	}
-	if err := s.wal.Sync(ctx, lsn); err != nil {
+	err := s.wal.Sync(ctx, lsn)
+	// A batch may have stayed open for the fsync to end (batch.go).
+	s.commitIdleBatch()
+	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if errors.Is(err, wal.ErrInvalidLSN) {
+			// The record is no longer in the log: SQLite failed to commit
+			// it, and it was cut off (batch.go).
+			return pgerr.Wrap(err, pgerr.IOError, "the transaction was not committed: %v", err)
 		}
 		s.failWrites(fmt.Errorf("fsync WAL: %w", err))
 		return pgerr.Wrap(err, pgerr.IOError, "could not fsync the write-ahead log: %v", err)
@@ -138,6 +167,7 @@ func (s *Store) flushLoop(ctx context.Context, every time.Duration) error {
 			if err := s.wal.Sync(ctx, end); err != nil && ctx.Err() == nil {
 				s.failWrites(fmt.Errorf("background fsync of WAL: %w", err))
 			}
+			s.commitIdleBatch()
 		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"time"
-
-	"github.com/replisql/replisql/wal"
 )
 
 // Conn is one SQLite connection with its prepared-statement cache. A Conn
@@ -25,6 +23,12 @@ type Conn struct {
 	attachment any
 	ddl        bool // the open transaction changed the schema
 	stmts      map[string]*sql.Stmt
+	// Writer only (see batch.go): the open batch of transactions SQLite
+	// has not committed yet; whether the open transaction runs inside it;
+	// whether the open transaction must not leave a batch open.
+	batch   *batch
+	nested  bool
+	noBatch bool
 }
 
 // maxCachedStmts bounds a connection's statement cache; past it the cache
@@ -138,6 +142,15 @@ func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, err
 	return r, nil
 }
 
+// control runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK
+// and the store's own bookkeeping inside a commit). It is not
+// interruptible: cancelling one half-way helps nobody, and a context that
+// can be cancelled costs the driver a watcher goroutine per statement.
+func (c *Conn) control(query string, args ...any) error {
+	_, err := c.Exec(context.Background(), query, args...)
+	return err
+}
+
 // Begin opens a transaction. On the writer it is BEGIN IMMEDIATE, so the
 // write lock is held from the start; on a reader it is a deferred
 // transaction, a consistent snapshot from its first read on.
@@ -148,8 +161,15 @@ func (c *Conn) Begin(ctx context.Context) error {
 	q := "BEGIN"
 	if c.writer {
 		q = "BEGIN IMMEDIATE"
+		if c.batch != nil {
+			// The open batch commits first: this transaction may wait
+			// for its client, and the batch's members must not.
+			if err := c.commitBatch(); err != nil {
+				return err
+			}
+		}
 	}
-	if _, err := c.Exec(ctx, q); err != nil {
+	if err := c.control(q); err != nil {
 		return err
 	}
 	c.inTx = true
@@ -157,28 +177,26 @@ func (c *Conn) Begin(ctx context.Context) error {
 }
 
 // Commit commits the open transaction. On the writer, a transaction that
-// logged statements is appended to the WAL first; Commit returns the
-// record's end LSN, which the caller passes to Store.WaitDurable before it
-// acknowledges the commit (0 when nothing was logged).
-func (c *Conn) Commit(ctx context.Context) (wal.LSN, error) {
+// logged statements is appended to the WAL first; the caller passes what
+// Commit returns to Store.WaitCommitted before it acknowledges the commit.
+func (c *Conn) Commit(ctx context.Context) (Committed, error) {
 	if !c.inTx {
-		return 0, nil
+		return Committed{}, nil
 	}
-	var lsn wal.LSN
+	var cm Committed
 	var err error
 	if c.writer {
-		lsn, err = c.commitLogged(ctx, c.store)
+		cm, err = c.commitWriter()
 	} else {
-		_, err = c.Exec(ctx, "COMMIT")
+		err = c.control("COMMIT")
 	}
 	if err != nil {
 		// A failed COMMIT in SQLite may leave the transaction open.
 		c.Rollback(context.Background())
-		return 0, err
+		return Committed{}, err
 	}
-	c.inTx = false
-	c.ddl = false
-	return lsn, nil
+	c.inTx, c.ddl, c.noBatch = false, false, false
+	return cm, nil
 }
 
 // Rollback rolls back the open transaction, if any.
@@ -186,13 +204,17 @@ func (c *Conn) Rollback(ctx context.Context) error {
 	if !c.inTx {
 		return nil
 	}
-	c.inTx = false
+	c.inTx, c.noBatch = false, false
 	c.rec = nil
 	if c.ddl {
 		c.ddl = false
 		c.dropStmts()
 	}
-	_, err := c.Exec(ctx, "ROLLBACK")
+	if c.nested {
+		c.nested = false
+		return c.rollbackMember()
+	}
+	err := c.control("ROLLBACK")
 	if err != nil && isNoTx(err) {
 		return nil
 	}

@@ -6,7 +6,10 @@
 // and the writer never waits for readers. Writes are serialized: a session
 // that wants to write takes the writer (Store.Writer) for the whole of its
 // transaction and gives it back at COMMIT or ROLLBACK. Waiting for the
-// writer is bounded; past the bound the caller gets 55P03.
+// writer is bounded; past the bound the caller gets 55P03. A transaction
+// that commits while others queue for the writer may leave SQLite's
+// transaction open for them, so that one SQLite COMMIT covers the run
+// (batch.go); the commit path and its order are in commit.go.
 //
 // Besides the writer and the pool, ChecksumLive opens a short-lived
 // read-only connection of its own: it runs inside a statement that holds

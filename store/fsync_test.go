@@ -65,12 +65,12 @@ func TestFsyncFailureStopsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Log("INSERT INTO t VALUES (1)", nil)
-	lsn, err := w.Commit(ctx)
+	cm, err := w.Commit(ctx)
 	s.Release(w)
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if err := s.WaitDurable(ctx, lsn); pgerr.CodeOf(err) != pgerr.IOError {
+	if err := s.WaitCommitted(ctx, cm, true); pgerr.CodeOf(err) != pgerr.IOError {
 		t.Fatalf("WaitDurable after a failed fsync: got %v, want 58030", err)
 	}
 

@@ -89,29 +89,17 @@ var ErrApply = errors.New("store: cannot apply WAL record")
 // apply runs one WAL record in its own SQLite transaction, together with
 // the applied-LSN update.
 func (c *Conn) apply(ctx context.Context, rec wal.Record) error {
-	if rec.Type != RecordTxn {
-		return fmt.Errorf("%w %s: unknown record type %d", ErrApply, rec.LSN, rec.Type)
-	}
-	txn, err := DecodeRecord(rec.Payload)
-	if err != nil {
-		return fmt.Errorf("%w %s: %v", ErrApply, rec.LSN, err)
-	}
 	if err := c.Begin(ctx); err != nil {
 		return err
 	}
-	ddl := false
-	for i, st := range txn.Statements {
-		if _, err := c.Exec(ctx, st.SQL, st.Args...); err != nil {
-			c.Rollback(context.Background())
-			return fmt.Errorf("%w %s, statement %d (%s): %v", ErrApply, rec.LSN, i+1, st.SQL, err)
-		}
-		ddl = ddl || isDDL(st.SQL)
+	ddl, err := c.applyStatements(ctx, rec)
+	if err == nil {
+		err = c.control(setAppliedSQL, strconv.FormatUint(uint64(rec.End()), 10))
 	}
-	if _, err := c.Exec(ctx, setAppliedSQL, strconv.FormatUint(uint64(rec.End()), 10)); err != nil {
-		c.Rollback(context.Background())
-		return err
+	if err == nil {
+		err = c.control("COMMIT")
 	}
-	if _, err := c.Exec(ctx, "COMMIT"); err != nil {
+	if err != nil {
 		c.Rollback(context.Background())
 		return err
 	}
@@ -122,6 +110,25 @@ func (c *Conn) apply(ctx context.Context, rec wal.Record) error {
 		c.store.InvalidateSchema()
 	}
 	return nil
+}
+
+// applyStatements runs a WAL record's statements in the open transaction
+// and reports whether one changed the schema.
+func (c *Conn) applyStatements(ctx context.Context, rec wal.Record) (ddl bool, _ error) {
+	if rec.Type != RecordTxn {
+		return false, fmt.Errorf("%w %s: unknown record type %d", ErrApply, rec.LSN, rec.Type)
+	}
+	txn, err := DecodeRecord(rec.Payload)
+	if err != nil {
+		return false, fmt.Errorf("%w %s: %v", ErrApply, rec.LSN, err)
+	}
+	for i, st := range txn.Statements {
+		if _, err := c.Exec(ctx, st.SQL, st.Args...); err != nil {
+			return false, fmt.Errorf("%w %s, statement %d (%s): %v", ErrApply, rec.LSN, i+1, st.SQL, err)
+		}
+		ddl = ddl || isDDL(st.SQL)
+	}
+	return ddl, nil
 }
 
 // isDDL reports whether a logged SQLite statement changes the schema.

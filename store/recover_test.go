@@ -39,15 +39,15 @@ func commit(t *testing.T, s *Store, stmts ...Statement) wal.LSN {
 		}
 		w.Log(st.SQL, st.Args)
 	}
-	lsn, err := w.Commit(ctx)
+	cm, err := w.Commit(ctx)
 	s.Release(w)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.WaitDurable(ctx, lsn); err != nil {
+	if err := s.WaitCommitted(ctx, cm, true); err != nil {
 		t.Fatal(err)
 	}
-	return lsn
+	return cm.LSN
 }
 
 func count(t *testing.T, s *Store, table string) int64 {

@@ -45,7 +45,7 @@ func (s *Store) Snapshot(ctx context.Context) (SnapshotInfo, error) {
 	}
 	tmp := filepath.Join(dir, "snapshot.tmp")
 	os.Remove(tmp)
-	db, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", s.dsn(roleHelper))
 	if err != nil {
 		return SnapshotInfo{}, err
 	}
