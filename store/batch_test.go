@@ -53,6 +53,24 @@ func waitingWriter(t *testing.T, s *Store) <-chan *Conn {
 	return ch
 }
 
+// openBatch commits a first transaction while another session waits for
+// the writer, so that it leaves its batch open, and returns that commit
+// and the writer, now in the hands of the waiting session.
+func openBatch(t *testing.T, s *Store) (Committed, *Conn) {
+	t.Helper()
+	a, err := s.Writer(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := waitingWriter(t, s)
+	cm := insertTxn(t, a, a.BeginBatched, 1)
+	if cm.batch == nil {
+		t.Fatal("with a session waiting for the writer, the commit did not leave its batch open")
+	}
+	s.Release(a)
+	return cm, <-next
+}
+
 func batchStore(t *testing.T) *Store {
 	t.Helper()
 	s := openDir(t, t.TempDir())
@@ -64,18 +82,7 @@ func batchStore(t *testing.T) *Store {
 func TestBatchTakesTheNextTransaction(t *testing.T) {
 	s := batchStore(t)
 	ctx := context.Background()
-	a, err := s.Writer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := waitingWriter(t, s)
-	cmA := insertTxn(t, a, a.BeginBatched, 1)
-	if cmA.batch == nil {
-		t.Fatal("with a session waiting for the writer, the commit did not leave its batch open")
-	}
-	s.Release(a)
-
-	b := <-next
+	cmA, b := openBatch(t, s)
 	if got := count(t, s, "t"); got != 0 {
 		t.Fatalf("readers see %d rows of a batch that is not committed", got)
 	}
@@ -109,15 +116,7 @@ func TestBatchTakesTheNextTransaction(t *testing.T) {
 func TestBatchMemberRollsBackAlone(t *testing.T) {
 	s := batchStore(t)
 	ctx := context.Background()
-	a, err := s.Writer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := waitingWriter(t, s)
-	cmA := insertTxn(t, a, a.BeginBatched, 1)
-	s.Release(a)
-
-	b := <-next
+	cmA, b := openBatch(t, s)
 	if err := b.BeginBatched(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -146,20 +145,12 @@ func TestBatchMemberRollsBackAlone(t *testing.T) {
 func TestBatchSurvivesInterruptedMember(t *testing.T) {
 	s := batchStore(t)
 	ctx := context.Background()
-	a, err := s.Writer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := waitingWriter(t, s)
-	cmA := insertTxn(t, a, a.BeginBatched, 1)
-	s.Release(a)
-
-	b := <-next
+	cmA, b := openBatch(t, s)
 	if err := b.BeginBatched(ctx); err != nil {
 		t.Fatal(err)
 	}
 	tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	_, err = b.Exec(tctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000)
+	_, err := b.Exec(tctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000)
 		INSERT INTO t (v) SELECT i FROM n`)
 	cancel()
 	if err == nil {
@@ -186,15 +177,7 @@ func TestBatchSurvivesInterruptedMember(t *testing.T) {
 func TestBeginCommitsTheOpenBatch(t *testing.T) {
 	s := batchStore(t)
 	ctx := context.Background()
-	a, err := s.Writer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := waitingWriter(t, s)
-	cmA := insertTxn(t, a, a.BeginBatched, 1)
-	s.Release(a)
-
-	b := <-next
+	cmA, b := openBatch(t, s)
 	if err := b.Begin(ctx); err != nil { // a transaction that may wait for its client
 		t.Fatal(err)
 	}
@@ -218,15 +201,7 @@ func TestBeginCommitsTheOpenBatch(t *testing.T) {
 func TestSchemaChangeCommitsTheBatch(t *testing.T) {
 	s := batchStore(t)
 	ctx := context.Background()
-	a, err := s.Writer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := waitingWriter(t, s)
-	cmA := insertTxn(t, a, a.BeginBatched, 1)
-	s.Release(a)
-
-	b := <-next
+	cmA, b := openBatch(t, s)
 	if err := b.BeginBatched(ctx); err != nil {
 		t.Fatal(err)
 	}
