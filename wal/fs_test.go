@@ -14,6 +14,12 @@ type faultFS struct {
 	FS
 	fileSyncs atomic.Int64
 
+	// While holdSyncs is set, every file fsync announces itself on
+	// syncStarted and waits for a value on syncRelease.
+	holdSyncs   atomic.Bool
+	syncStarted chan struct{}
+	syncRelease chan struct{}
+
 	mu     sync.Mutex // guards faults, files and faultFile.name
 	faults []*fault
 	files  map[string]*faultFile // the file last opened at each path, so a rename renames it
@@ -131,5 +137,9 @@ func (f *faultFile) Sync() error {
 		return err
 	}
 	f.fs.fileSyncs.Add(1)
+	if f.fs.holdSyncs.Load() {
+		f.fs.syncStarted <- struct{}{}
+		<-f.fs.syncRelease
+	}
 	return f.File.Sync()
 }

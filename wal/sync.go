@@ -8,33 +8,40 @@ import (
 // Sync returns once every record that ends at or before upTo is durable.
 // It implements group commit: one caller at a time runs an fsync, which
 // covers everything appended before it started; callers arriving meanwhile
-// wait for it to finish and the next fsync covers all of them. A cancelled
-// ctx makes Sync return ctx.Err() (the fsync it may have started goes on).
+// wait for it to finish, those it covered return at once, and the next
+// fsync, run by one of the others, covers all of them. A cancelled ctx
+// makes Sync return ctx.Err() (the fsync it may have started goes on).
 // After a failed fsync it returns ErrFailed, now and forever.
 func (w *WAL) Sync(ctx context.Context, upTo LSN) error {
-	if err := w.failure(); err != nil {
-		return err
-	}
-	if upTo <= w.FlushedLSN() {
-		return nil
-	}
 	if end := w.EndLSN(); upTo > end {
 		return fmt.Errorf("%w: sync to %s, log ends at %s", ErrInvalidLSN, upTo, end)
 	}
-	select {
-	case w.syncSem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-w.syncSem }()
-	// The fsync that ran while we waited may have covered us.
-	if err := w.failure(); err != nil {
+	for {
+		if err := w.failure(); err != nil {
+			return err
+		}
+		// Taken before the check, so that a flush that ends in between
+		// still wakes us.
+		w.notifyMu.Lock()
+		flushed := w.notify
+		w.notifyMu.Unlock()
+		if upTo <= w.FlushedLSN() {
+			return nil
+		}
+		select {
+		case w.syncSem <- struct{}{}:
+		case <-flushed:
+			continue // the running fsync ended: did it cover us?
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err := w.failure()
+		if err == nil && upTo > w.FlushedLSN() {
+			err = w.flushHoldingSem()
+		}
+		<-w.syncSem
 		return err
 	}
-	if upTo <= w.FlushedLSN() {
-		return nil
-	}
-	return w.flushHoldingSem()
 }
 
 // flushHoldingSem fsyncs every segment written since the last fsync began

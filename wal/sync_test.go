@@ -93,3 +93,60 @@ func TestSyncArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A committer whose record the running fsync covers returns when that
+// fsync ends, even if another committer has started the next one.
+func TestSyncCoveredWaiterDoesNotWaitForNextFsync(t *testing.T) {
+	ffs := newFaultFS()
+	ffs.syncStarted, ffs.syncRelease = make(chan struct{}, 4), make(chan struct{})
+	opts := testOptions(t, t.TempDir())
+	opts.FS = ffs
+	opts.NoPreallocate = true
+	w := openWAL(t, opts)
+	ctx := ctxTimeout(t, 10*time.Second)
+	_, first, err := w.Append(1, 1, []byte("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ffs.holdSyncs.Store(true)
+	defer func() { // let every held fsync go, even after a failure
+		ffs.holdSyncs.Store(false)
+		close(ffs.syncRelease)
+	}()
+
+	done := func(upTo LSN) <-chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- w.Sync(ctx, upTo) }()
+		return ch
+	}
+	leader := done(first)
+	<-ffs.syncStarted // the first fsync runs: it covers `first` only
+	_, second, err := w.Append(1, 1, []byte("second"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := done(second) // must wait for a second fsync
+	time.Sleep(20 * time.Millisecond)
+	covered := done(first) // covered by the running one; queued after next
+	time.Sleep(20 * time.Millisecond)
+	ffs.syncRelease <- struct{}{}
+	if err := <-leader; err != nil {
+		t.Fatal(err)
+	}
+	<-ffs.syncStarted // the second fsync runs, for `next`
+	select {
+	case err := <-covered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a committer covered by the first fsync waited for the second")
+	}
+	ffs.syncRelease <- struct{}{}
+	if err := <-next; err != nil {
+		t.Fatal(err)
+	}
+	if w.FlushedLSN() != second {
+		t.Fatalf("flushed %s, want %s", w.FlushedLSN(), second)
+	}
+}
