@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -122,6 +123,15 @@ func serve(ctx context.Context, args []string) error {
 	}
 	if c.memoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(c.memoryLimit << 20)
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		// A commit spends much of its time in blocking system calls
+		// (pwrite, fdatasync, the client's socket). A goroutine coming
+		// back from one needs a P; with one P a core, on a busy machine it
+		// waits for a running goroutine to yield. Twice as many Ps as
+		// cores let the kernel run it at once: +9 % single-row commits/s
+		// at 8 clients on 2 cores (4 alternating rounds).
+		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
 	}
 	auth, err := authenticator(c)
 	if err != nil {
