@@ -94,65 +94,96 @@ func (c *Conn) BeginBatched(ctx context.Context) error {
 	return nil
 }
 
-// keepBatchOpen reports whether b may stay open for the next transaction.
-func (s *Store) keepBatchOpen(b *batch) bool {
-	if b.n >= maxBatchTxns || time.Since(b.opened) >= maxBatchAge {
+// keepBatchOpen reports whether a batch may stay open for the next
+// transaction: the one whose first record is at first, with n members,
+// open for age.
+func (s *Store) keepBatchOpen(first wal.LSN, n int, age time.Duration) bool {
+	if n >= maxBatchTxns || age >= maxBatchAge {
 		return false
 	}
 	if s.writeWaiters.Load() > 0 {
 		return true
 	}
 	upTo, syncing := s.wal.Syncing()
-	return syncing && upTo <= b.first
+	return syncing && upTo <= first
 }
 
-// joinBatch adds the record start..end of the transaction that just
-// committed on c to the open batch, opening one if needed.
-func (c *Conn) joinBatch(start, end wal.LSN) *batch {
-	b := c.batch
-	if b == nil {
-		b = &batch{first: start, opened: time.Now(), done: make(chan struct{})}
-		c.batch = b
+// endCommitted ends the writer's SQLite transaction after the record
+// start..end of the transaction that just committed on c was appended:
+// the transaction joins the open batch, opens one, or commits SQLite now.
+func (c *Conn) endCommitted(start, end wal.LSN) (Committed, error) {
+	s := c.store
+	mayWait := !c.ddl && !c.noBatch
+	if b := c.batch; b != nil {
+		b.end = end
+		b.n++
+		if mayWait && s.keepBatchOpen(b.first, b.n, time.Since(b.opened)) {
+			return Committed{LSN: end, batch: b}, nil
+		}
+		if err := c.commitBatch(); err != nil {
+			return Committed{}, err
+		}
+		return Committed{LSN: end}, nil
 	}
-	b.end = end
-	b.n++
-	return b
+	if mayWait && s.keepBatchOpen(start, 1, 0) {
+		c.batch = &batch{first: start, end: end, n: 1, opened: time.Now(), done: make(chan struct{})}
+		return Committed{LSN: end, batch: c.batch}, nil
+	}
+	if err := c.commitSQLite(start, end, 1); err != nil {
+		return Committed{}, err
+	}
+	return Committed{LSN: end}, nil
 }
 
 // commitBatch commits the open batch: one applied-LSN update and one
-// SQLite COMMIT for all its members. On failure the batch's records are
-// cut off the WAL, and its members get the error.
+// SQLite COMMIT for all its members, who get its error.
 func (c *Conn) commitBatch() error {
 	b := c.batch
 	c.batch = nil
 	c.store.idleBatch.Store(false)
-	s := c.store
-	err := c.control(setAppliedSQL, strconv.FormatUint(uint64(b.end), 10))
+	b.err = c.commitSQLite(b.first, b.end, b.n)
+	close(b.done)
+	return b.err
+}
+
+// commitSQLite commits the writer's SQLite transaction, which holds the n
+// transactions whose records are first..end. On failure their records are
+// cut off the WAL again.
+func (c *Conn) commitSQLite(first, end wal.LSN, n int) error {
+	err := c.commitApplied(end)
+	if err == nil {
+		failpoint("commit-after-sqlite")
+		return nil
+	}
+	if rerr := c.control("ROLLBACK"); rerr != nil && !isNoTx(rerr) {
+		c.store.log.Error().Err(rerr).Msg("rollback after a failed commit")
+	}
+	c.dropRecords(first, end, n, err)
+	return err
+}
+
+// commitApplied records end as the applied LSN in the open SQLite
+// transaction and commits it.
+func (c *Conn) commitApplied(end wal.LSN) error {
+	err := c.control(setAppliedSQL, strconv.FormatUint(uint64(end), 10))
 	if err == nil {
 		err = c.control("COMMIT")
 	}
 	if err == nil {
-		s.applied.Store(uint64(b.end))
-		failpoint("commit-after-sqlite")
-	} else {
-		if rerr := c.control("ROLLBACK"); rerr != nil && !isNoTx(rerr) {
-			s.log.Error().Err(rerr).Msg("rollback after a failed commit")
-		}
-		c.dropBatchRecords(b, err)
+		c.store.applied.Store(uint64(end))
 	}
-	b.err = err
-	close(b.done)
 	return err
 }
 
-// dropBatchRecords cuts the records of a batch that SQLite did not commit
-// off the WAL: the log never holds a transaction that SQLite did not apply.
-func (c *Conn) dropBatchRecords(b *batch, cause error) {
+// dropRecords cuts the records first..end of n transactions that SQLite
+// did not commit off the WAL: the log never holds a transaction that
+// SQLite did not apply.
+func (c *Conn) dropRecords(first, end wal.LSN, n int, cause error) {
 	s := c.store
-	s.log.Error().Err(cause).Int("transactions", b.n).Stringer("from", b.first).Stringer("to", b.end).
-		Msg("SQLite could not commit a batch of transactions; they are rolled back and removed from the WAL")
-	if err := s.wal.TruncateAfter(b.first); err != nil {
-		s.failWrites(fmt.Errorf("remove records from %s after a failed commit: %w", b.first, err))
+	s.log.Error().Err(cause).Int("transactions", n).Stringer("from", first).Stringer("to", end).
+		Msg("SQLite could not commit; the transactions are rolled back and removed from the WAL")
+	if err := s.wal.TruncateAfter(first); err != nil {
+		s.failWrites(fmt.Errorf("remove records from %s after a failed commit: %w", first, err))
 	}
 }
 
@@ -213,7 +244,7 @@ func (c *Conn) failBatch(err error) error {
 	b := c.batch
 	c.batch = nil
 	c.store.idleBatch.Store(false)
-	c.dropBatchRecords(b, err)
+	c.dropRecords(b.first, b.end, b.n, err)
 	b.err = err
 	close(b.done)
 	return err

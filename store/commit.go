@@ -90,14 +90,7 @@ func (c *Conn) commitWriter() (Committed, error) {
 		}
 		c.nested = false
 	}
-	b := c.joinBatch(start, end)
-	if !c.ddl && !c.noBatch && s.keepBatchOpen(b) {
-		return Committed{LSN: end, batch: b}, nil
-	}
-	if err := c.commitBatch(); err != nil {
-		return Committed{}, err
-	}
-	return Committed{LSN: end}, nil
+	return c.endCommitted(start, end)
 }
 
 // maxKeptRecordBuf bounds the record buffer a connection keeps for reuse.

@@ -94,17 +94,13 @@ func (c *Conn) apply(ctx context.Context, rec wal.Record) error {
 	}
 	ddl, err := c.applyStatements(ctx, rec)
 	if err == nil {
-		err = c.control(setAppliedSQL, strconv.FormatUint(uint64(rec.End()), 10))
-	}
-	if err == nil {
-		err = c.control("COMMIT")
+		err = c.commitApplied(rec.End())
 	}
 	if err != nil {
 		c.Rollback(context.Background())
 		return err
 	}
 	c.inTx, c.ddl = false, false
-	c.store.applied.Store(uint64(rec.End()))
 	if ddl {
 		c.dropStmts()
 		c.store.InvalidateSchema()

@@ -387,18 +387,20 @@ func (s *Store) giveBack(c *Conn) {
 		s.readers <- c
 		return
 	}
-	var open *batch // a copy: once the writer is back, another goroutine owns the batch
+	open := false
+	var first wal.LSN // of the open batch: once the writer is back, another goroutine owns it
+	var n int
+	var opened time.Time
 	if b := c.batch; b != nil {
-		if s.keepBatchOpen(b) {
-			open = new(batch)
-			*open = *b
+		first, n, opened = b.first, b.n, b.opened
+		if open = s.keepBatchOpen(first, n, time.Since(opened)); open {
 			s.idleBatch.Store(true)
 		} else {
 			c.commitBatch()
 		}
 	}
 	s.writer <- c
-	if open != nil && !s.keepBatchOpen(open) {
+	if open && !s.keepBatchOpen(first, n, time.Since(opened)) {
 		// The reason to keep it open went away meanwhile.
 		s.commitIdleBatch()
 	}
