@@ -80,31 +80,41 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 			delete(s.cursors, name)
 		}
 	}
-	level := s.params.values["synchronous_commit"]
-	wait := s.commitWait()
+	wrote := err == nil && cm.LSN != 0
+	var wait commitWait
+	if wrote {
+		wait = s.commitWait() // before SET LOCAL ends with the transaction
+	}
 	if s.tx.block || s.params.session != nil {
 		s.params.endTx()
 	}
 	s.tx = tx{}
-	lsn := cm.LSN
-	if err == nil && lsn != 0 {
-		// The writer is already back in the store: the next transaction
-		// runs while this one waits for its batch to commit and for the
-		// fsync that covers it.
-		err = s.eng.store.WaitCommitted(ctx, cm, level != "off")
+	if !wrote {
+		return err
 	}
-	if err == nil && lsn != 0 && s.eng.cfg.Replication != nil && wait.needsStandbys() {
-		err = s.waitStandbys(ctx, lsn, &wait)
+	return s.awaitCommit(ctx, cm, &wait)
+}
+
+// awaitCommit holds back the acknowledgement of a commit that wrote as
+// its synchronous_commit level says. The writer is already back in the
+// store: the next transaction runs while this one waits for its batch to
+// commit, for the fsync that covers it and for the standbys.
+func (s *Session) awaitCommit(ctx context.Context, cm store.Committed, wait *commitWait) error {
+	if err := s.eng.store.WaitCommitted(ctx, cm, wait.level != "off"); err != nil {
+		return err
 	}
-	if err == nil && lsn != 0 {
-		s.lastCommit = lsn
-		if s.params.values["replisql.report_commit_lsn"] == "on" && s.info.Notify != nil {
-			// A follower forwarding this session's writes learns the
-			// commit's LSN for read-your-writes (ParameterStatus).
-			s.info.Notify("replisql.commit_lsn", lsn.String())
+	if s.eng.cfg.Replication != nil && wait.needsStandbys() {
+		if err := s.waitStandbys(ctx, cm.LSN, wait); err != nil {
+			return err
 		}
 	}
-	return err
+	s.lastCommit = cm.LSN
+	if s.params.values["replisql.report_commit_lsn"] == "on" && s.info.Notify != nil {
+		// A follower forwarding this session's writes learns the commit's
+		// LSN for read-your-writes (ParameterStatus).
+		s.info.Notify("replisql.commit_lsn", cm.LSN.String())
+	}
+	return nil
 }
 
 // waitStandbys waits for the standbys that the commit's level asks for.
