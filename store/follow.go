@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -63,18 +62,11 @@ func (s *Store) Restore(ctx context.Context, path string, lsn wal.LSN) error {
 		s.log.Warn().Err(err).Msg("close WAL before restore")
 	}
 	walDir := filepath.Join(s.opts.Dir, "wal")
-	for _, move := range [][2]string{
-		{walDir, walDir + ".replaced"},
-		{s.path, s.path + ".replaced"},
-		{s.path + "-wal", s.path + ".replaced-wal"},
-		{s.path + "-shm", s.path + ".replaced-shm"},
-	} {
-		if err := os.RemoveAll(move[1]); err != nil {
-			return err
-		}
-		if err := os.Rename(move[0], move[1]); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+	if err := moveAside(walDir, walDir+".replaced"); err != nil {
+		return err
+	}
+	if err := s.moveDatabaseAside(s.path + ".replaced"); err != nil {
+		return err
 	}
 	if err := copyFile(path, s.path); err != nil {
 		return fmt.Errorf("restore snapshot %s: %w", path, err)

@@ -181,10 +181,8 @@ func (s *Store) rebuild(ctx context.Context) error {
 		s.log.Warn().Err(err).Msg("close before rebuild")
 	}
 	aside := s.path + ".replaced-" + time.Now().UTC().Format("20060102T150405")
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Rename(s.path+suffix, aside+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+	if err := s.moveDatabaseAside(aside); err != nil {
+		return err
 	}
 	if src != nil {
 		if err := copyFile(src.Path, s.path); err != nil {
@@ -196,6 +194,29 @@ func (s *Store) rebuild(ctx context.Context) error {
 	}
 	s.InvalidateSchema()
 	return s.openSQLite(ctx)
+}
+
+// moveDatabaseAside renames the database file, and SQLite's WAL and
+// index beside it, to aside and aside-wal, aside-shm.
+func (s *Store) moveDatabaseAside(aside string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := moveAside(s.path+suffix, aside+suffix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// moveAside renames path to aside, replacing what aside held; a missing
+// path is no error.
+func moveAside(path, aside string) error {
+	if err := os.RemoveAll(aside); err != nil {
+		return err
+	}
+	if err := os.Rename(path, aside); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func fileSHA256(path string, fsync bool) (string, int64, error) {
