@@ -281,6 +281,19 @@ func (s *Session) backend(ctx context.Context, p *router.Pool) (*router.Backend,
 
 // forward runs st on node p in the simple protocol.
 func (s *Session) forward(ctx context.Context, p *router.Pool, st *pgsql.Statement, w pgwire.ResultWriter) error {
+	return s.forwardWith(ctx, p, st, func(b *router.Backend) error {
+		if st.Kind == pgsql.KindCopy && st.Copy.From {
+			return s.forwardCopy(ctx, b, st, w)
+		}
+		return b.Query(ctx, st.Text, w)
+	})
+}
+
+// forwardWith runs st on node p through run, on the backend of the
+// session's transaction there: it counts the route, marks a backend whose
+// settings st changes, keeps such a setting here too, and ends the local
+// side of a transaction that ended there.
+func (s *Session) forwardWith(ctx context.Context, p *router.Pool, st *pgsql.Statement, run func(*router.Backend) error) error {
 	s.countRoute(st, p)
 	b, err := s.backend(ctx, p)
 	if err != nil {
@@ -289,11 +302,7 @@ func (s *Session) forward(ctx context.Context, p *router.Pool, st *pgsql.Stateme
 	if changesSettings(st) {
 		b.Dirty()
 	}
-	if st.Kind == pgsql.KindCopy && st.Copy.From {
-		err = s.forwardCopy(ctx, b, st, w)
-	} else {
-		err = b.Query(ctx, st.Text, w)
-	}
+	err = run(b)
 	if err == nil {
 		s.keepSetting(st)
 	}
@@ -338,20 +347,9 @@ func (s *Session) forwardCopy(ctx context.Context, b *router.Backend, st *pgsql.
 
 // forwardPortal runs an extended-protocol portal on node p.
 func (s *Session) forwardPortal(ctx context.Context, p *router.Pool, bp *boundPortal, w pgwire.ResultWriter) error {
-	s.countRoute(bp.st, p)
-	b, err := s.backend(ctx, p)
-	if err != nil {
-		return err
-	}
-	if changesSettings(bp.st) {
-		b.Dirty()
-	}
-	err = b.Exec(ctx, bp.st.Text, bp.params, bp.args, w)
-	if err == nil {
-		s.keepSetting(bp.st)
-	}
-	s.afterForward(ctx)
-	return err
+	return s.forwardWith(ctx, p, bp.st, func(b *router.Backend) error {
+		return b.Exec(ctx, bp.st.Text, bp.params, bp.args, w)
+	})
 }
 
 // countRoute counts a statement for the routing metrics and notes where
