@@ -26,6 +26,19 @@ var paramDefs = map[string]*paramDef{}
 
 func def(p *paramDef) { paramDefs[strings.ToLower(p.name)] = p }
 
+// check normalizes a new value of the parameter (SET, ALTER SYSTEM, a
+// reload), failing with 22023 when it is not valid.
+func (d *paramDef) check(value string) (string, error) {
+	if d.normalize == nil {
+		return value, nil
+	}
+	v, err := d.normalize(value)
+	if err != nil {
+		return "", pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", d.name, value)
+	}
+	return v, nil
+}
+
 func init() {
 	def(&paramDef{name: "application_name", report: true, desc: "Sets the application name to be reported in statistics and logs."})
 	def(&paramDef{name: "client_encoding", def: "UTF8", report: true, normalize: normEncoding, desc: "Sets the client's character set encoding."})
@@ -206,12 +219,9 @@ func (p *params) set(name, value string, local, inTx bool) error {
 	if d.readOnly {
 		return pgerr.New("55P02", "parameter \"%s\" cannot be changed", d.name)
 	}
-	if d.normalize != nil {
-		v, err := d.normalize(value)
-		if err != nil {
-			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", d.name, value)
-		}
-		value = v
+	value, err := d.check(value)
+	if err != nil {
+		return err
 	}
 	if local {
 		if !inTx {

@@ -47,12 +47,9 @@ func (e *Engine) Reload(values map[string]string) (map[string]string, error) {
 				v = paramDefs[name].def
 			}
 		}
-		if d := paramDefs[name]; d != nil && d.normalize != nil {
-			n, err := d.normalize(v)
-			if err != nil {
-				return nil, pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", name, v)
-			}
-			v = n
+		v, err := paramDefs[name].check(v)
+		if err != nil {
+			return nil, err
 		}
 		next[name] = v
 	}
@@ -213,12 +210,11 @@ func (s *Session) alterSystem(set *pgsql.SetStmt) error {
 		return pgerr.New(pgerr.FeatureNotSupported, "ALTER SYSTEM SET %s is not supported: only %s change while the node runs", name, strings.Join(reloadable, ", "))
 	}
 	v := set.Value
-	if !set.Reset && d.normalize != nil {
-		n, err := d.normalize(v)
-		if err != nil {
-			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", name, v)
+	if !set.Reset {
+		var err error
+		if v, err = d.check(v); err != nil {
+			return err
 		}
-		v = n
 	}
 	return s.eng.cfg.AlterSystem(name, v, set.Reset)
 }
