@@ -106,7 +106,7 @@ func (s *Session) readTarget(ctx context.Context) *router.Pool {
 		return nil
 	}
 	want := s.readAfter()
-	maxTime, maxBytes := parseMaxLag(s.params.values["replisql.max_replica_lag"])
+	maxTime, maxBytes, _ := parseMaxLag(s.params.values["replisql.max_replica_lag"])
 	end := s.eng.store.WAL().FlushedLSN()
 	var candidates []string
 	for _, sb := range lister.Standbys("") {
@@ -145,7 +145,7 @@ func (s *Session) readAfter() wal.LSN {
 // does not know its lag in time).
 func (s *Session) freshHere(ctx context.Context) bool {
 	repl := s.eng.cfg.Replication
-	if _, maxBytes := parseMaxLag(s.params.values["replisql.max_replica_lag"]); maxBytes > 0 {
+	if _, maxBytes, _ := parseMaxLag(s.params.values["replisql.max_replica_lag"]); maxBytes > 0 {
 		if l, ok := repl.(interface{ LagBytes() int64 }); ok && l.LagBytes() > maxBytes {
 			return false
 		}
@@ -166,10 +166,12 @@ func (s *Session) freshHere(ctx context.Context) bool {
 
 // parseMaxLag reads replisql.max_replica_lag: a duration ("500ms"), a
 // size ("16MB", "1048576"), or both separated by a comma; 0 is no bound.
-func parseMaxLag(v string) (time.Duration, int64) {
-	var d time.Duration
-	var n int64
-	for _, part := range strings.Split(v, ",") {
+// ok is false when a part is neither (normMaxLag refuses the value).
+func parseMaxLag(v string) (d time.Duration, n int64, ok bool) {
+	ok = true
+	for rest := v; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -178,11 +180,13 @@ func parseMaxLag(v string) (time.Duration, int64) {
 			d = x
 			continue
 		}
-		if x, ok := parseBytes(part); ok {
+		if x, good := parseBytes(part); good {
 			n = x
+		} else {
+			ok = false
 		}
 	}
-	return d, n
+	return d, n, ok
 }
 
 func parseBytes(s string) (int64, bool) {
@@ -205,17 +209,8 @@ func parseBytes(s string) (int64, bool) {
 
 // normMaxLag checks a replisql.max_replica_lag value.
 func normMaxLag(v string) (string, error) {
-	for _, part := range strings.Split(v, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if _, err := time.ParseDuration(part); err == nil {
-			continue
-		}
-		if _, ok := parseBytes(part); !ok {
-			return "", errBadValue
-		}
+	if _, _, ok := parseMaxLag(v); !ok {
+		return "", errBadValue
 	}
 	return strings.TrimSpace(v), nil
 }
