@@ -334,7 +334,7 @@ func commandColumns(st *pgsql.Statement) []pgwire.Column {
 	if st.Kind == pgsql.KindSet && st.Set != nil && st.Set.Config != nil {
 		cols := make([]pgwire.Column, len(st.Set.Config))
 		for i, c := range st.Set.Config {
-			cols[i] = pgwire.Column{Name: c.Column, TypeOID: 25, TypeSize: -1, TypeModifier: -1}
+			cols[i] = pgwire.Column{Name: c.Column, TypeOID: pgwire.OIDText, TypeSize: -1, TypeModifier: -1}
 		}
 		return cols
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/replisql/replisql/pgsql"
 	"github.com/replisql/replisql/pgsql/catalog"
+	"github.com/replisql/replisql/pgwire"
 	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/replica"
 	"github.com/replisql/replisql/store"
@@ -40,27 +41,17 @@ var monitorFunctions = map[string]struct {
 	nargs  int
 	result uint32
 }{
-	"pg_is_in_recovery":             {"replisql_is_in_recovery", 0, oidBool},
-	"pg_current_wal_lsn":            {"replisql_current_wal_lsn", 0, oidPgLSN},
-	"pg_current_wal_flush_lsn":      {"replisql_current_wal_flush_lsn", 0, oidPgLSN},
-	"pg_current_wal_insert_lsn":     {"replisql_current_wal_lsn", 0, oidPgLSN},
-	"pg_last_wal_receive_lsn":       {"replisql_last_wal_receive_lsn", 0, oidPgLSN},
-	"pg_last_wal_replay_lsn":        {"replisql_last_wal_replay_lsn", 0, oidPgLSN},
-	"pg_last_xact_replay_timestamp": {"replisql_last_xact_replay_timestamp", 0, oidTimestamptz},
-	"pg_wal_lsn_diff":               {"replisql_wal_lsn_diff", 2, oidNumeric},
-	"pg_reload_conf":                {"replisql_reload_conf", 0, oidBool},
-	"replisql_checksum":             {"replisql_checksum", 0, oidText},
+	"pg_is_in_recovery":             {"replisql_is_in_recovery", 0, pgwire.OIDBool},
+	"pg_current_wal_lsn":            {"replisql_current_wal_lsn", 0, pgwire.OIDPgLSN},
+	"pg_current_wal_flush_lsn":      {"replisql_current_wal_flush_lsn", 0, pgwire.OIDPgLSN},
+	"pg_current_wal_insert_lsn":     {"replisql_current_wal_lsn", 0, pgwire.OIDPgLSN},
+	"pg_last_wal_receive_lsn":       {"replisql_last_wal_receive_lsn", 0, pgwire.OIDPgLSN},
+	"pg_last_wal_replay_lsn":        {"replisql_last_wal_replay_lsn", 0, pgwire.OIDPgLSN},
+	"pg_last_xact_replay_timestamp": {"replisql_last_xact_replay_timestamp", 0, pgwire.OIDTimestamptz},
+	"pg_wal_lsn_diff":               {"replisql_wal_lsn_diff", 2, pgwire.OIDNumeric},
+	"pg_reload_conf":                {"replisql_reload_conf", 0, pgwire.OIDBool},
+	"replisql_checksum":             {"replisql_checksum", 0, pgwire.OIDText},
 }
-
-const (
-	oidBool        = 16
-	oidInt4        = 23
-	oidText        = 25
-	oidNumeric     = 1700
-	oidTimestamptz = 1184
-	oidInterval    = 1186
-	oidPgLSN       = 3220
-)
 
 var registerMonitor sync.Once
 
@@ -295,12 +286,12 @@ var pgStatReplicationCols = []struct {
 	name string
 	oid  uint32
 }{
-	{"pid", oidInt4}, {"usesysid", 26}, {"usename", 19}, {"application_name", oidText},
-	{"client_addr", oidText}, {"client_hostname", oidText}, {"client_port", oidInt4},
-	{"backend_start", oidTimestamptz}, {"backend_xmin", 28}, {"state", oidText},
-	{"sent_lsn", oidPgLSN}, {"write_lsn", oidPgLSN}, {"flush_lsn", oidPgLSN}, {"replay_lsn", oidPgLSN},
-	{"write_lag", oidInterval}, {"flush_lag", oidInterval}, {"replay_lag", oidInterval},
-	{"sync_priority", oidInt4}, {"sync_state", oidText}, {"reply_time", oidTimestamptz},
+	{"pid", pgwire.OIDInt4}, {"usesysid", pgwire.OIDOID}, {"usename", pgwire.OIDName}, {"application_name", pgwire.OIDText},
+	{"client_addr", pgwire.OIDText}, {"client_hostname", pgwire.OIDText}, {"client_port", pgwire.OIDInt4},
+	{"backend_start", pgwire.OIDTimestamptz}, {"backend_xmin", pgwire.OIDXID}, {"state", pgwire.OIDText},
+	{"sent_lsn", pgwire.OIDPgLSN}, {"write_lsn", pgwire.OIDPgLSN}, {"flush_lsn", pgwire.OIDPgLSN}, {"replay_lsn", pgwire.OIDPgLSN},
+	{"write_lag", pgwire.OIDInterval}, {"flush_lag", pgwire.OIDInterval}, {"replay_lag", pgwire.OIDInterval},
+	{"sync_priority", pgwire.OIDInt4}, {"sync_state", pgwire.OIDText}, {"reply_time", pgwire.OIDTimestamptz},
 }
 
 func pgStatReplication() (string, []pgsql.Column) {
@@ -333,8 +324,8 @@ func replisqlStatRouting() (string, []pgsql.Column) {
 	return "(SELECT json_extract(value, '$.route') AS route, json_extract(value, '$.node') AS node, " +
 			"json_extract(value, '$.statements') AS statements FROM json_each(replisql_routes()) ORDER BY 1, 2)",
 		[]pgsql.Column{
-			{Name: "route", TypeOID: oidText, TypeMod: -1, AttNum: 1},
-			{Name: "node", TypeOID: oidText, TypeMod: -1, AttNum: 2},
-			{Name: "statements", TypeOID: 20, TypeMod: -1, AttNum: 3},
+			{Name: "route", TypeOID: pgwire.OIDText, TypeMod: -1, AttNum: 1},
+			{Name: "node", TypeOID: pgwire.OIDText, TypeMod: -1, AttNum: 2},
+			{Name: "statements", TypeOID: pgwire.OIDInt8, TypeMod: -1, AttNum: 3},
 		}
 }
