@@ -5,7 +5,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"sync"
+	"net"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -53,8 +54,6 @@ var monitorFunctions = map[string]struct {
 	"replisql_checksum":             {"replisql_checksum", 0, pgwire.OIDText},
 }
 
-var registerMonitor sync.Once
-
 // The functions are registered before any SQLite connection opens: the
 // driver gives a connection only the functions registered before it.
 func init() {
@@ -63,91 +62,89 @@ func init() {
 }
 
 func registerMonitorFunctions() {
-	registerMonitor.Do(func() {
-		reg := func(name string, n int32, fn func(e *Engine, a []driver.Value) (driver.Value, error)) {
-			err := sqlite.RegisterScalarFunction(name, n, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
-				e := monitorNode.Load()
-				if e == nil {
-					e = &Engine{} // no node yet: nothing to report
-				}
-				return fn(e, a)
-			})
-			if err != nil {
-				panic(fmt.Sprintf("session: register %s: %v", name, err))
+	reg := func(name string, n int32, fn func(e *Engine, a []driver.Value) (driver.Value, error)) {
+		err := sqlite.RegisterScalarFunction(name, n, func(_ *sqlite.FunctionContext, a []driver.Value) (driver.Value, error) {
+			e := monitorNode.Load()
+			if e == nil {
+				e = &Engine{} // no node yet: nothing to report
+			}
+			return fn(e, a)
+		})
+		if err != nil {
+			panic(fmt.Sprintf("session: register %s: %v", name, err))
+		}
+	}
+	reg("replisql_is_in_recovery", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		return e.cfg.Replication != nil && e.cfg.Replication.InRecovery(), nil
+	})
+	reg("replisql_current_wal_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		return e.walLSN(false)
+	})
+	reg("replisql_current_wal_flush_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		return e.walLSN(true)
+	})
+	reg("replisql_last_wal_receive_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
+			return nil, nil
+		}
+		return e.cfg.Replication.ReceivedLSN().String(), nil
+	})
+	reg("replisql_last_wal_replay_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
+			return nil, nil
+		}
+		return e.cfg.Replication.ReplayedLSN().String(), nil
+	})
+	reg("replisql_last_xact_replay_timestamp", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
+			return nil, nil
+		}
+		t := e.cfg.Replication.LastReplayTime()
+		if t.IsZero() {
+			return nil, nil
+		}
+		return formatTimestampTZ(t), nil
+	})
+	reg("replisql_wal_lsn_diff", 2, func(_ *Engine, a []driver.Value) (driver.Value, error) {
+		x, err := lsnArg(a[0])
+		if err != nil || a[0] == nil || a[1] == nil {
+			return nil, err
+		}
+		y, err := lsnArg(a[1])
+		if err != nil {
+			return nil, err
+		}
+		return int64(x) - int64(y), nil
+	})
+	reg("replisql_reload_conf", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		if e.cfg.Reload == nil {
+			return false, nil
+		}
+		if err := e.cfg.Reload(); err != nil {
+			return nil, err
+		}
+		return true, nil
+	})
+	reg("replisql_checksum", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		return e.checksumJSON()
+	})
+	reg("replisql_standbys", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		return e.standbysJSON()
+	})
+	reg("replisql_routes", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
+		type row struct {
+			Route      string `json:"route"`
+			Node       string `json:"node"`
+			Statements int64  `json:"statements"`
+		}
+		rows := []row{}
+		if e.cfg.Router != nil {
+			for r, n := range e.cfg.Router.Counts() {
+				rows = append(rows, row{r.Kind, r.Node, n})
 			}
 		}
-		reg("replisql_is_in_recovery", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			return e.cfg.Replication != nil && e.cfg.Replication.InRecovery(), nil
-		})
-		reg("replisql_current_wal_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			return e.walLSN(false)
-		})
-		reg("replisql_current_wal_flush_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			return e.walLSN(true)
-		})
-		reg("replisql_last_wal_receive_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
-				return nil, nil
-			}
-			return e.cfg.Replication.ReceivedLSN().String(), nil
-		})
-		reg("replisql_last_wal_replay_lsn", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
-				return nil, nil
-			}
-			return e.cfg.Replication.ReplayedLSN().String(), nil
-		})
-		reg("replisql_last_xact_replay_timestamp", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			if e.cfg.Replication == nil || !e.cfg.Replication.InRecovery() {
-				return nil, nil
-			}
-			t := e.cfg.Replication.LastReplayTime()
-			if t.IsZero() {
-				return nil, nil
-			}
-			return formatTimestampTZ(t), nil
-		})
-		reg("replisql_wal_lsn_diff", 2, func(_ *Engine, a []driver.Value) (driver.Value, error) {
-			x, err := lsnArg(a[0])
-			if err != nil || a[0] == nil || a[1] == nil {
-				return nil, err
-			}
-			y, err := lsnArg(a[1])
-			if err != nil {
-				return nil, err
-			}
-			return int64(x) - int64(y), nil
-		})
-		reg("replisql_reload_conf", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			if e.cfg.Reload == nil {
-				return false, nil
-			}
-			if err := e.cfg.Reload(); err != nil {
-				return nil, err
-			}
-			return true, nil
-		})
-		reg("replisql_checksum", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			return e.checksumJSON()
-		})
-		reg("replisql_standbys", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			return e.standbysJSON()
-		})
-		reg("replisql_routes", 0, func(e *Engine, _ []driver.Value) (driver.Value, error) {
-			type row struct {
-				Route      string `json:"route"`
-				Node       string `json:"node"`
-				Statements int64  `json:"statements"`
-			}
-			rows := []row{}
-			if e.cfg.Router != nil {
-				for r, n := range e.cfg.Router.Counts() {
-					rows = append(rows, row{r.Kind, r.Node, n})
-				}
-			}
-			b, err := json.Marshal(rows)
-			return string(b), err
-		})
+		b, err := json.Marshal(rows)
+		return string(b), err
 	})
 }
 
@@ -265,18 +262,12 @@ func lagText(d time.Duration) *string {
 }
 
 func splitAddr(addr string) (string, int64) {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == ':' {
-			var port int64
-			fmt.Sscan(addr[i+1:], &port)
-			host := addr[:i]
-			if len(host) > 1 && host[0] == '[' {
-				host = host[1 : len(host)-1]
-			}
-			return host, port
-		}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, 0
 	}
-	return addr, 0
+	n, _ := strconv.ParseInt(port, 10, 64)
+	return host, n
 }
 
 // pgStatReplication is the view's SQL and columns (PostgreSQL 15's,
