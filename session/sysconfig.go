@@ -1,6 +1,7 @@
 package session
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/replisql/replisql/pgsql"
@@ -32,6 +33,9 @@ func isReloadable(name string) bool {
 type clusterSettings struct {
 	gen    uint64
 	values map[string]string
+	// defaults are Config.Defaults with values over them: what RESET
+	// restores, made once per reload.
+	defaults map[string]string
 }
 
 // Reload makes values the cluster's settings (those of reloadable that
@@ -64,7 +68,10 @@ func (e *Engine) Reload(values map[string]string) (map[string]string, error) {
 	if cur != nil {
 		gen = cur.gen + 1
 	}
-	e.cluster.Store(&clusterSettings{gen: gen, values: next})
+	dflt := make(map[string]string, len(e.cfg.Defaults)+len(next))
+	maps.Copy(dflt, e.cfg.Defaults)
+	maps.Copy(dflt, next)
+	e.cluster.Store(&clusterSettings{gen: gen, values: next, defaults: dflt})
 	if r, ok := e.cfg.Replication.(interface{ Reconfigured() }); ok {
 		r.Reconfigured() // wake commits waiting for standbys
 	}
@@ -90,18 +97,10 @@ func (e *Engine) clusterValue(name string) string {
 // defaults are the values RESET restores: the start-up defaults with the
 // reloaded settings over them.
 func (e *Engine) defaults() map[string]string {
-	c := e.cluster.Load()
-	if c == nil {
-		return e.cfg.Defaults
+	if c := e.cluster.Load(); c != nil {
+		return c.defaults
 	}
-	m := make(map[string]string, len(e.cfg.Defaults)+len(c.values))
-	for k, v := range e.cfg.Defaults {
-		m[k] = v
-	}
-	for k, v := range c.values {
-		m[k] = v
-	}
-	return m
+	return e.cfg.Defaults
 }
 
 func (e *Engine) clusterGen() uint64 {
