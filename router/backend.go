@@ -93,7 +93,7 @@ func (b *Backend) fail(err error) error {
 		return err
 	}
 	b.broken = true
-	return pgerr.Wrap(err, pgerr.Code("08006"), "lost the connection to the leader: %v", err)
+	return pgerr.Wrap(err, pgerr.ConnectionFailure, "lost the connection to the leader: %v", err)
 }
 
 // Query runs one statement in the simple protocol on the leader and

@@ -84,7 +84,8 @@ func (p *Pool) Get(ctx context.Context, user string) (*Backend, error) {
 	}
 	b, err := p.dial(ctx, user)
 	var pe *pgconn.PgError
-	if err != nil && user != p.cfg.User && errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000") {
+	if err != nil && user != p.cfg.User && errors.As(err, &pe) &&
+		(pgerr.Code(pe.Code) == pgerr.InvalidPassword || pgerr.Code(pe.Code) == pgerr.InvalidAuthorizationSpec) {
 		// The session's user authenticated here with a password this
 		// node does not have: the internal role carries its statements.
 		p.log.Debug().Str("user", user).Str("node", p.cfg.Name).Msg("forwarding as the internal role")
@@ -178,7 +179,7 @@ func unavailable(name, addr string, err error) error {
 		e.Message = fmt.Sprintf("node %s refused the connection this statement needs: %s", name, pe.Message)
 		return e
 	}
-	return pgerr.Wrap(err, pgerr.Code("08006"), "cannot reach node %s at %s: %v", name, addr, err)
+	return pgerr.Wrap(err, pgerr.ConnectionFailure, "cannot reach node %s at %s: %v", name, addr, err)
 }
 
 // pgError turns the leader's error into ours, field for field.
