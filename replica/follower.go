@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/rs/zerolog"
 
+	"github.com/replisql/replisql/pgwire/pgerr"
 	"github.com/replisql/replisql/store"
 	"github.com/replisql/replisql/wal"
 )
@@ -316,7 +317,7 @@ func (f *Follower) stream(ctx context.Context) error {
 			started = true
 		case *pgproto3.ErrorResponse:
 			pe := pgconn.ErrorResponseToPgError(m)
-			if pe.Code == "58P01" {
+			if pgerr.Code(pe.Code) == pgerr.UndefinedFile { // startReplication: the position was purged
 				return fmt.Errorf("%w: %v", errNeedSnapshot, pe)
 			}
 			return pe

@@ -146,10 +146,10 @@ func parseStartReplication(args []string) (wal.LSN, error) {
 
 func (ws *walSender) identifySystem(w pgwire.ResultWriter) error {
 	cols := []pgwire.Column{
-		{Name: "systemid", TypeOID: 25, TypeSize: -1, TypeModifier: -1},
-		{Name: "timeline", TypeOID: 23, TypeSize: 4, TypeModifier: -1},
-		{Name: "xlogpos", TypeOID: 25, TypeSize: -1, TypeModifier: -1},
-		{Name: "dbname", TypeOID: 25, TypeSize: -1, TypeModifier: -1},
+		{Name: "systemid", TypeOID: pgwire.OIDText, TypeSize: -1, TypeModifier: -1},
+		{Name: "timeline", TypeOID: pgwire.OIDInt4, TypeSize: 4, TypeModifier: -1},
+		{Name: "xlogpos", TypeOID: pgwire.OIDText, TypeSize: -1, TypeModifier: -1},
+		{Name: "dbname", TypeOID: pgwire.OIDText, TypeSize: -1, TypeModifier: -1},
 	}
 	if err := w.Describe(cols); err != nil {
 		return err
