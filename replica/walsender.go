@@ -249,16 +249,19 @@ func (ws *walSender) receive(stream pgwire.CopyStream, s *sender, lastReply *ato
 func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.CopyStream, s *sender, lastReply *atomic.Int64) error {
 	lw := ws.l.st.WAL()
 	var buf []byte
+	idle := newIdleDeadline(ctx)
+	defer idle.stop()
 	for {
-		rctx, cancel := context.WithTimeout(ctx, keepaliveEvery)
-		rec, err := r.Next(rctx)
-		cancel()
+		rec, err := r.Next(idle.context())
 		if err != nil {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
 			if !errors.Is(err, context.DeadlineExceeded) {
 				return err
+			}
+			if !idle.passed() {
+				continue // messages went out since the deadline was set
 			}
 			if time.Since(time.Unix(0, lastReply.Load())) > senderTimeout {
 				return pgerr.Fatal(pgerr.ConnectionFailure, "terminating walsender process due to replication timeout")
@@ -268,6 +271,7 @@ func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.Copy
 			if err := stream.Send(buf); err != nil {
 				return err
 			}
+			idle.reset()
 			continue
 		}
 		if err := ws.waitApplied(ctx, rec.End()); err != nil {
@@ -287,10 +291,50 @@ func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.Copy
 		if err := stream.Send(buf); err != nil {
 			return err
 		}
+		idle.reset()
 		ws.l.noteSent(s, r.Pos(), r.Pos() >= lw.FlushedLSN())
 		if cap(buf) > 4*maxBatch {
 			buf = nil
 		}
+	}
+}
+
+// idleDeadline is the context a sender waits for records under: it ends
+// keepaliveEvery after the stream's last message, when a keepalive is
+// due. The context is made anew only after its deadline passed, so
+// streaming a message costs no timer.
+type idleDeadline struct {
+	parent context.Context
+	at     time.Time // keepaliveEvery after the last message
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newIdleDeadline(parent context.Context) *idleDeadline {
+	d := &idleDeadline{parent: parent}
+	d.reset()
+	return d
+}
+
+// reset notes a message sent now.
+func (d *idleDeadline) reset() { d.at = time.Now().Add(keepaliveEvery) }
+
+// context ends at the idle deadline (or, when a message went out since it
+// was made, before it: passed tells which).
+func (d *idleDeadline) context() context.Context {
+	if d.ctx == nil || d.ctx.Err() != nil {
+		d.stop()
+		d.ctx, d.cancel = context.WithDeadline(d.parent, d.at)
+	}
+	return d.ctx
+}
+
+// passed reports whether the stream has been idle for keepaliveEvery.
+func (d *idleDeadline) passed() bool { return !time.Now().Before(d.at) }
+
+func (d *idleDeadline) stop() {
+	if d.cancel != nil {
+		d.cancel()
 	}
 }
 
@@ -301,6 +345,11 @@ func (ws *walSender) send(ctx context.Context, r *wal.Reader, stream pgwire.Copy
 // so a record goes out only once it is both durable and applied.
 func (ws *walSender) waitApplied(ctx context.Context, end wal.LSN) error {
 	st, lw := ws.l.st, ws.l.st.WAL()
+	if st.AppliedLSN() >= end {
+		return nil
+	}
+	poll := time.NewTicker(200 * time.Microsecond)
+	defer poll.Stop()
 	for st.AppliedLSN() < end {
 		if lw.EndLSN() < end {
 			return fmt.Errorf("%w: the record ending at %s was removed after its commit failed", wal.ErrTruncated, end)
@@ -308,7 +357,7 @@ func (ws *walSender) waitApplied(ctx context.Context, end wal.LSN) error {
 		select {
 		case <-ctx.Done():
 			return context.Cause(ctx)
-		case <-time.After(200 * time.Microsecond):
+		case <-poll.C:
 		}
 	}
 	return nil
