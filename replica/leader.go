@@ -62,14 +62,14 @@ func standbyName(info pgwire.StartupInfo) string {
 
 // sender is the state of one WAL sender, as pg_stat_replication shows it.
 type sender struct {
-	name    string
 	pid     uint32
 	addr    string
 	started time.Time
 
-	// Guarded by Leader.mu.
+	// Guarded by Leader.mu, except the name, which never changes.
+	standbyPos                          // the standby's name and reported write, flush, apply
 	state                        string // startup, catchup, streaming
-	sent, write, flush, apply    wal.LSN
+	sent                         wal.LSN
 	writeLag, flushLag, applyLag time.Duration
 	replyTime                    time.Time
 	lag                          lagTracker
@@ -183,7 +183,7 @@ func (l *Leader) WaitCommit(ctx context.Context, lsn wal.LSN, levelName, names s
 		pos = pos[:0]
 		for s := range l.senders {
 			if s.state == "streaming" || s.state == "catchup" {
-				pos = append(pos, standbyPos{name: s.name, write: s.write, flush: s.flush, apply: s.apply})
+				pos = append(pos, s.standbyPos)
 			}
 		}
 		ok = n.satisfied(level, lsn, pos)
@@ -224,7 +224,7 @@ func (l *Leader) Standbys(names string) []StandbyStatus {
 	var all []standbyPos
 	var out []StandbyStatus
 	for s := range l.senders {
-		all = append(all, standbyPos{name: s.name, write: s.write, flush: s.flush, apply: s.apply})
+		all = append(all, s.standbyPos)
 		out = append(out, StandbyStatus{
 			PID: s.pid, Name: s.name, ClientAddr: s.addr, BackendStart: s.started, State: s.state,
 			Sent: s.sent, Write: s.write, Flush: s.flush, Replay: s.apply,

@@ -182,7 +182,7 @@ func (ws *walSender) startReplication(ctx context.Context, start wal.LSN, w pgwi
 	if err != nil {
 		return err
 	}
-	s := &sender{name: standbyName(ws.info), pid: ws.info.ProcessID, addr: ws.info.RemoteAddr, started: time.Now(), state: "catchup", sent: start}
+	s := &sender{standbyPos: standbyPos{name: standbyName(ws.info)}, pid: ws.info.ProcessID, addr: ws.info.RemoteAddr, started: time.Now(), state: "catchup", sent: start}
 	ws.l.register(s)
 	defer ws.l.unregister(s)
 
