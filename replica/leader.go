@@ -91,6 +91,13 @@ func (l *Leader) unregister(s *sender) {
 	l.log.Info().Str("standby", s.name).Str("addr", s.addr).Msg("standby disconnected")
 }
 
+// wake wakes every waiting committer, to look at the standbys again.
+func (l *Leader) wake() {
+	l.mu.Lock()
+	l.broadcastLocked()
+	l.mu.Unlock()
+}
+
 // broadcastLocked wakes every waiting committer. l.mu MUST be held.
 func (l *Leader) broadcastLocked() {
 	close(l.changed)

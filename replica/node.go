@@ -44,9 +44,7 @@ func (n *Node) WaitCommit(ctx context.Context, lsn wal.LSN, level, standbyNames 
 // settings after a configuration reload.
 func (n *Node) Reconfigured() {
 	if n.leader != nil {
-		n.leader.mu.Lock()
-		n.leader.broadcastLocked()
-		n.leader.mu.Unlock()
+		n.leader.wake()
 	}
 }
 
