@@ -88,11 +88,10 @@ func (b *Backend) fail(err error) error {
 	if errors.As(err, &pe) {
 		return pgError(pe)
 	}
+	b.broken = true
 	if pgerr.As(err) != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		b.broken = true
 		return err
 	}
-	b.broken = true
 	return pgerr.Wrap(err, pgerr.ConnectionFailure, "lost the connection to the leader: %v", err)
 }
 
