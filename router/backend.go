@@ -50,7 +50,7 @@ func (b *Backend) CommitLSN() string { return b.conn.ParameterStatus("replisql.c
 // Settings sends SET for each setting whose value differs from what the
 // backend has.
 func (b *Backend) Settings(ctx context.Context, settings map[string]string) error {
-	names := make([]string, 0, len(settings))
+	var names []string // the changed ones: usually none
 	for k, v := range settings {
 		if b.settings[k] != v {
 			names = append(names, k)
