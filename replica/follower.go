@@ -192,7 +192,8 @@ func (f *Follower) applyLoop(ctx context.Context) {
 			f.fail(fmt.Errorf("read the WAL at %s: %w", r.Pos(), err))
 			return
 		}
-		if err := f.st.Apply(ctx, rec); err != nil {
+		start, err := f.st.Apply(ctx, rec)
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -207,9 +208,7 @@ func (f *Follower) applyLoop(ctx context.Context) {
 			sleep(ctx, minBackoff)
 			continue
 		}
-		if txn, err := store.DecodeRecord(rec.Payload); err == nil {
-			f.lastReplay.Store(txn.Start.UnixMicro())
-		}
+		f.lastReplay.Store(start.UnixMicro())
 		f.kickStatus()
 	}
 }

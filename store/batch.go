@@ -226,7 +226,7 @@ func (c *Conn) reapplyBatch(cause error) error {
 	for r.Pos() < b.end {
 		rec, err := r.Next(ctx)
 		if err == nil {
-			_, err = c.applyStatements(ctx, rec)
+			_, _, err = c.applyStatements(ctx, rec)
 		}
 		if err != nil {
 			if rerr := c.control("ROLLBACK"); rerr != nil && !isNoTx(rerr) {

@@ -102,7 +102,7 @@ func BenchmarkApplyRecord(b *testing.B) {
 	b.SetBytes(int64(len(payload)))
 	lsn := wal.DefaultStartLSN
 	for b.Loop() {
-		if err := w.apply(ctx, wal.Record{LSN: lsn, Term: 1, Type: RecordTxn, Payload: payload}); err != nil {
+		if _, err := w.apply(ctx, wal.Record{LSN: lsn, Term: 1, Type: RecordTxn, Payload: payload}); err != nil {
 			b.Fatal(err)
 		}
 		lsn = wal.EndOf(lsn, len(payload))

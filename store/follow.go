@@ -16,16 +16,17 @@ import (
 // the leader has purged starts again from a snapshot with Restore.
 
 // Apply runs one WAL record (already in this store's WAL) in its own
-// SQLite transaction, as recovery does. An error wrapping ErrApply means
-// the record cannot be applied here: the node has diverged and MUST stop
-// applying.
-func (s *Store) Apply(ctx context.Context, rec wal.Record) error {
+// SQLite transaction, as recovery does, and returns the transaction's
+// start time (what pg_last_xact_replay_timestamp() reports). An error
+// wrapping ErrApply means the record cannot be applied here: the node has
+// diverged and MUST stop applying.
+func (s *Store) Apply(ctx context.Context, rec wal.Record) (time.Time, error) {
 	if want := s.NextApplyLSN(); rec.LSN != want {
-		return fmt.Errorf("%w %s: the database is at %s", ErrApply, rec.LSN, want)
+		return time.Time{}, fmt.Errorf("%w %s: the database is at %s", ErrApply, rec.LSN, want)
 	}
 	w, err := s.Writer(ctx)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	defer s.Release(w)
 	return w.apply(ctx, rec)

@@ -74,7 +74,7 @@ func (s *Store) replay(ctx context.Context, from, end wal.LSN) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("read WAL at %s: %w", r.Pos(), err)
 		}
-		if err := w.apply(ctx, rec); err != nil {
+		if _, err := w.apply(ctx, rec); err != nil {
 			return n, err
 		}
 		n++
@@ -87,44 +87,45 @@ func (s *Store) replay(ctx context.Context, from, end wal.LSN) (int, error) {
 var ErrApply = errors.New("store: cannot apply WAL record")
 
 // apply runs one WAL record in its own SQLite transaction, together with
-// the applied-LSN update.
-func (c *Conn) apply(ctx context.Context, rec wal.Record) error {
+// the applied-LSN update, and returns the transaction's start time.
+func (c *Conn) apply(ctx context.Context, rec wal.Record) (time.Time, error) {
 	if err := c.Begin(ctx); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	ddl, err := c.applyStatements(ctx, rec)
+	start, ddl, err := c.applyStatements(ctx, rec)
 	if err == nil {
 		err = c.commitApplied(rec.End())
 	}
 	if err != nil {
 		c.Rollback(context.Background())
-		return err
+		return time.Time{}, err
 	}
 	c.inTx, c.ddl = false, false
 	if ddl {
 		c.dropStmts()
 		c.store.InvalidateSchema()
 	}
-	return nil
+	return start, nil
 }
 
 // applyStatements runs a WAL record's statements in the open transaction
-// and reports whether one changed the schema.
-func (c *Conn) applyStatements(ctx context.Context, rec wal.Record) (ddl bool, _ error) {
+// and returns the transaction's start time and whether a statement
+// changed the schema.
+func (c *Conn) applyStatements(ctx context.Context, rec wal.Record) (start time.Time, ddl bool, _ error) {
 	if rec.Type != RecordTxn {
-		return false, fmt.Errorf("%w %s: unknown record type %d", ErrApply, rec.LSN, rec.Type)
+		return start, false, fmt.Errorf("%w %s: unknown record type %d", ErrApply, rec.LSN, rec.Type)
 	}
 	txn, err := DecodeRecord(rec.Payload)
 	if err != nil {
-		return false, fmt.Errorf("%w %s: %v", ErrApply, rec.LSN, err)
+		return start, false, fmt.Errorf("%w %s: %v", ErrApply, rec.LSN, err)
 	}
 	for i, st := range txn.Statements {
 		if _, err := c.Exec(ctx, st.SQL, st.Args...); err != nil {
-			return false, fmt.Errorf("%w %s, statement %d (%s): %v", ErrApply, rec.LSN, i+1, st.SQL, err)
+			return start, false, fmt.Errorf("%w %s, statement %d (%s): %v", ErrApply, rec.LSN, i+1, st.SQL, err)
 		}
 		ddl = ddl || isDDL(st.SQL)
 	}
-	return ddl, nil
+	return txn.Start, ddl, nil
 }
 
 // isDDL reports whether a logged SQLite statement changes the schema.

@@ -50,7 +50,7 @@ func ReplayWAL(ctx context.Context, walDir, dbPath string) (int, error) {
 		}
 		first = false
 		payload := append([]byte(nil), e.Payload...)
-		if err := w.apply(ctx, wal.Record{LSN: e.LSN, Term: e.Term, Type: e.Type, Payload: payload}); err != nil {
+		if _, err := w.apply(ctx, wal.Record{LSN: e.LSN, Term: e.Term, Type: e.Type, Payload: payload}); err != nil {
 			return err
 		}
 		n++
