@@ -156,8 +156,7 @@ func classify(st *Statement, n *pg_query.Node) error {
 	switch x := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
 		st.Kind, st.Tag = KindSelect, "SELECT"
-		st.ReadOnly = readOnlyQuery(n)
-		st.NodeLocal = nodeLocalQuery(n)
+		st.ReadOnly, st.NodeLocal = queryTraits(n)
 		if x.SelectStmt.IntoClause != nil {
 			st.Kind = KindDDL
 			st.ReadOnly = false

@@ -58,48 +58,31 @@ var (
 	}
 )
 
-// nodeLocalQuery reports whether a query answers about the node that
-// runs it (see nodeFunctions).
-func nodeLocalQuery(n *pg_query.Node) bool {
-	local := false
+// queryTraits reports, in one walk of a query's tree, whether it cannot
+// change data (readOnly: no data-modifying statement inside (CTEs), no
+// FOR UPDATE/SHARE, no SELECT INTO, no state-changing function) and
+// whether it answers about the node that runs it (nodeLocal: see
+// nodeFunctions).
+func queryTraits(n *pg_query.Node) (readOnly, nodeLocal bool) {
+	readOnly = true
 	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		if local {
-			return false
-		}
-		switch x := m.Interface().(type) {
-		case *pg_query.FuncCall:
-			if len(x.Funcname) > 0 && nodeFunctions[x.Funcname[len(x.Funcname)-1].GetString_().GetSval()] {
-				local = true
-			}
-		case *pg_query.RangeVar:
-			local = nodeRelations[x.Relname]
-		}
-		return !local
-	})
-	return local
-}
-
-// readOnlyQuery reports whether a query cannot change data: no
-// data-modifying statement inside (CTEs), no FOR UPDATE/SHARE, no SELECT
-// INTO, no state-changing function.
-func readOnlyQuery(n *pg_query.Node) bool {
-	ro := true
-	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		if !ro {
+		if !readOnly && nodeLocal {
 			return false
 		}
 		switch x := m.Interface().(type) {
 		case *pg_query.InsertStmt, *pg_query.UpdateStmt, *pg_query.DeleteStmt, *pg_query.MergeStmt,
 			*pg_query.LockingClause, *pg_query.IntoClause:
-			ro = false
+			readOnly = false
 		case *pg_query.FuncCall:
 			if len(x.Funcname) > 0 {
-				if writeFunctions[x.Funcname[len(x.Funcname)-1].GetString_().GetSval()] {
-					ro = false
-				}
+				name := x.Funcname[len(x.Funcname)-1].GetString_().GetSval()
+				readOnly = readOnly && !writeFunctions[name]
+				nodeLocal = nodeLocal || nodeFunctions[name]
 			}
+		case *pg_query.RangeVar:
+			nodeLocal = nodeLocal || nodeRelations[x.Relname]
 		}
-		return ro
+		return readOnly || !nodeLocal
 	})
-	return ro
+	return readOnly, nodeLocal
 }
