@@ -171,15 +171,6 @@ func tableTriggers(tb *Table) ([]*pgTrigger, error) {
 	return out, nil
 }
 
-func hasFixup(tb *Table) bool {
-	for _, st := range tb.Triggers {
-		if m, ok := decodeMeta(st.SQL); ok && m.Fixup {
-			return true
-		}
-	}
-	return false
-}
-
 func parseTriggerDef(def string) (*pgTrigger, error) {
 	res, err := pg_query.Parse(def)
 	if err != nil || len(res.Stmts) != 1 || res.Stmts[0].Stmt.GetCreateTrigStmt() == nil {
@@ -1375,17 +1366,26 @@ func (t *translator) triggerPlan(n *pg_query.Node) error {
 	}
 	// Tables whose triggers read session values; cascades through
 	// foreign keys may fire those of a table with REFERENCES clauses.
-	ctxTables := map[string]bool{}
+	// Found at the first table the statement writes: most statements
+	// write none.
+	var ctxTables map[string]bool
 	cascade := false
-	for _, tn := range trigTables {
-		tb, ok := t.schema.Table(tn)
-		if !ok {
-			continue
+	findCtxTables := func() {
+		if ctxTables != nil {
+			return
 		}
-		for _, st := range tb.Triggers {
-			if strings.Contains(st.SQL, ctxReadPrefix) {
-				ctxTables[tn] = true
-				cascade = cascade || strings.Contains(strings.ToLower(tb.SQL), "references")
+		ctxTables = map[string]bool{}
+		for _, tn := range trigTables {
+			tb, ok := t.schema.Table(tn)
+			if !ok {
+				continue
+			}
+			for _, st := range tb.Triggers {
+				if strings.Contains(st.SQL, ctxReadPrefix) {
+					ctxTables[tn] = true
+					cascade = cascade || strings.Contains(strings.ToLower(tb.SQL), "references")
+					break
+				}
 			}
 		}
 	}
@@ -1395,18 +1395,18 @@ func (t *translator) triggerPlan(n *pg_query.Node) error {
 		if rv == nil || err != nil {
 			return
 		}
+		findCtxTables()
 		tb, ok := t.schema.Table(rv.Relname)
 		if !ok || len(tb.Triggers) == 0 {
 			need = need || (cascade && ok)
 			return
 		}
 		need = need || ctxTables[tb.Name] || cascade
-		if !hasFixup(tb) {
-			return
-		}
 		for _, st := range tb.Triggers {
-			m, _ := decodeMeta(st.SQL)
-			if !m.Fixup || !strings.HasSuffix(st.Name, "/"+strings.ToLower(op)) {
+			if !strings.HasSuffix(st.Name, "/"+strings.ToLower(op)) {
+				continue
+			}
+			if m, _ := decodeMeta(st.SQL); !m.Fixup {
 				continue
 			}
 			switch {
