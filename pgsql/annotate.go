@@ -394,32 +394,13 @@ func renameIdent(s, old, new string) string {
 		c := s[i]
 		switch {
 		case c == '\'':
-			j := i + 1
-			for j < len(s) {
-				if s[j] == '\'' {
-					if j+1 < len(s) && s[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
+			j := closingQuote(s, i)
 			b.WriteString(s[i:min(j+1, len(s))])
 			i = j + 1
 		case c == '"' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			j, name := i+1, ""
 			if c == '"' {
-				for j < len(s) {
-					if s[j] == '"' {
-						if j+1 < len(s) && s[j+1] == '"' {
-							j += 2
-							continue
-						}
-						break
-					}
-					j++
-				}
+				j = closingQuote(s, i)
 				name = strings.ReplaceAll(s[i+1:min(j, len(s))], `""`, `"`)
 				j++
 			} else {

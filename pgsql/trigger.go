@@ -394,17 +394,7 @@ func fill(sql string, holes []hole, nparams int, extra []SessionValue) (string, 
 		ch := sql[i]
 		switch {
 		case ch == '\'' || ch == '"':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == ch {
-					if j+1 < len(sql) && sql[j+1] == ch {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
+			j := closingQuote(sql, i)
 			b.WriteString(sql[i:min(j+1, len(sql))])
 			i = j
 		case ch == '?':

@@ -283,6 +283,25 @@ var arrayOf = map[uint32]uint32{OIDChar: 1002, OIDName: 1003, OIDInt2: 1005, OID
 var textForm = map[uint32]bool{194: true, 22: true, 30: true, 869: true, 1002: true, 1003: true, 1005: true,
 	1007: true, 1009: true, 1015: true, 1016: true, 1028: true, 1034: true, 2211: true, 2277: true}
 
+// closingQuote returns the index of the quote that closes the quoted
+// token (string literal or identifier) opening at s[open], where a doubled
+// quote stands for itself; len(s) when the token is not closed.
+func closingQuote(s string, open int) int {
+	q := s[open]
+	j := open + 1
+	for j < len(s) {
+		if s[j] == q {
+			if j+1 < len(s) && s[j+1] == q {
+				j += 2
+				continue
+			}
+			break
+		}
+		j++
+	}
+	return j
+}
+
 // ColumnTypes returns the declared PostgreSQL type of each column of a
 // CREATE TABLE statement that this package wrote (as stored in
 // sqlite_schema.sql), keyed by column name. PRAGMA table_info upper-cases
@@ -331,17 +350,7 @@ func ColumnTypes(createSQL string) map[string]string {
 		if !strings.HasPrefix(it, `"`) {
 			continue
 		}
-		end := 1
-		for end < len(it) {
-			if it[end] == '"' {
-				if end+1 < len(it) && it[end+1] == '"' {
-					end += 2
-					continue
-				}
-				break
-			}
-			end++
-		}
+		end := closingQuote(it, 0)
 		if end >= len(it) {
 			continue
 		}
