@@ -24,12 +24,8 @@ type pgText struct {
 	s    string
 	t    pgType // tUnknown for an untyped literal
 	kind pgKind
-	op   string // pgOp: the operator; pgBool: AND, OR or NOT
-	// lit is an untyped string literal's value; num an integer or
-	// numeric literal's text as PostgreSQL's output function prints it.
-	lit   *string
-	num   string
-	konst bool
+	op   string  // pgOp: the operator; pgBool: AND, OR or NOT
+	lit  *string // an untyped string literal's value
 }
 
 type pgKind int
@@ -74,9 +70,7 @@ func paren(child *pgText, parent pgKind, parentOp string, left bool) bool {
 			return !left
 		}
 		return parent != pgBool && parent != pgSimple
-	case pgPrefix:
-		return parent != pgBool && parent != pgSimple
-	case pgTest:
+	case pgPrefix, pgTest:
 		return parent != pgBool && parent != pgSimple
 	case pgArrayOp:
 		return parent != pgSimple
@@ -185,7 +179,7 @@ func (t *translator) pgRaw(n *pg_query.Node, sc *scope) *pgText {
 
 func pgConst(c *pg_query.A_Const) *pgText {
 	if c.Isnull {
-		return &pgText{s: "NULL", t: tUnknown, konst: true}
+		return &pgText{s: "NULL", t: tUnknown}
 	}
 	switch v := c.Val.(type) {
 	case *pg_query.A_Const_Ival:
@@ -196,24 +190,24 @@ func pgConst(c *pg_query.A_Const) *pgText {
 			if i >= -1<<31 && i < 1<<31 {
 				return intConst(i)
 			}
-			return &pgText{s: "'" + s + "'::bigint", t: tInt8, num: s, konst: true}
+			return &pgText{s: "'" + s + "'::bigint", t: tInt8}
 		}
 		return numericConst(s)
 	case *pg_query.A_Const_Sval:
 		s := v.Sval.Sval
-		return &pgText{s: quoteString(s), t: tUnknown, lit: &s, konst: true}
+		return &pgText{s: quoteString(s), t: tUnknown, lit: &s}
 	case *pg_query.A_Const_Boolval:
-		return &pgText{s: strconv.FormatBool(v.Boolval.Boolval), t: tBool, konst: true}
+		return &pgText{s: strconv.FormatBool(v.Boolval.Boolval), t: tBool}
 	}
-	return &pgText{s: "NULL", t: tUnknown, konst: true}
+	return &pgText{s: "NULL", t: tUnknown}
 }
 
 func intConst(i int64) *pgText {
 	s := strconv.FormatInt(i, 10)
 	if i < 0 {
-		return &pgText{s: "'" + s + "'::integer", t: tInt4, num: s, konst: true}
+		return &pgText{s: "'" + s + "'::integer", t: tInt4}
 	}
-	return &pgText{s: s, t: tInt4, num: s, konst: true}
+	return &pgText{s: s, t: tInt4}
 }
 
 // numericConst is a numeric literal as numeric_out prints it: bare when
@@ -232,9 +226,9 @@ func numericConst(s string) *pgText {
 		}
 	}
 	if s != "" && s[0] >= '0' && s[0] <= '9' && strings.ContainsAny(s, ".") {
-		return &pgText{s: s, t: tNumeric, num: s, konst: true}
+		return &pgText{s: s, t: tNumeric}
 	}
-	return &pgText{s: "'" + s + "'::numeric", t: tNumeric, num: s, konst: true}
+	return &pgText{s: "'" + s + "'::numeric", t: tNumeric}
 }
 
 // constOf prints an untyped literal read as type typ.
@@ -250,10 +244,10 @@ func constOf(v string, typ pgType) *pgText {
 		}
 	case OIDBool:
 		if b, err := toBool(v); err == nil {
-			return &pgText{s: strconv.FormatBool(b == int64(1)), t: tBool, konst: true}
+			return &pgText{s: strconv.FormatBool(b == int64(1)), t: tBool}
 		}
 	}
-	return &pgText{s: quoteString(v) + "::" + formatType(typ), t: typ, konst: true}
+	return &pgText{s: quoteString(v) + "::" + formatType(typ), t: typ}
 }
 
 // castTo prints e cast to typ, as an implicit cast shown on an operand

@@ -27,12 +27,6 @@ import (
 // The SQLite aggregates take (x, scale): scale -1 selects float8
 // arithmetic, else it is the least display scale of numeric inputs.
 
-// statAggregates maps the PostgreSQL names to the SQLite aggregates.
-var statAggregates = map[string]string{
-	"stddev": "pg_stddev_samp", "stddev_samp": "pg_stddev_samp", "stddev_pop": "pg_stddev_pop",
-	"variance": "pg_var_samp", "var_samp": "pg_var_samp", "var_pop": "pg_var_pop",
-}
-
 // registerStatAggregates installs the aggregates.
 func registerStatAggregates() error {
 	for _, name := range []string{"pg_stddev_samp", "pg_stddev_pop", "pg_var_samp", "pg_var_pop"} {
