@@ -346,10 +346,7 @@ func (t *translator) funcCall(f *pg_query.FuncCall, sc *scope) (*expr, error) {
 		parts[i] = e.sql
 		if def.argType.oid == OIDText && (e.t.oid == OIDBool || e.t.oid == OIDBytea) && (name == "concat" || name == "concat_ws") {
 			// concat() prints with the output function: booleans as t/f.
-			parts[i] = t.textSQL(e)
-			if e.t.oid == OIDBool {
-				parts[i] = "(CASE WHEN " + e.sql + " IS NULL THEN NULL WHEN " + e.sql + " THEN 't' ELSE 'f' END)"
-			}
+			parts[i] = t.outputSQL(e)
 		}
 		if def.argType.oid == OIDText && e.t.oid == OIDBpchar && name != "octet_length" {
 			// Text functions see char(n) without its padding.
