@@ -1126,8 +1126,6 @@ func (t *translator) textSQL(e *expr) string {
 	return e.sql
 }
 
-// unpad drops char(n)'s padding: PostgreSQL ignores trailing blanks of
-// character values in comparisons, length() and casts to text.
 // condition checks the type of a WHERE or HAVING clause: PostgreSQL
 // requires boolean (an untyped literal is read as one), where SQLite
 // would take any value's truth.
@@ -1146,6 +1144,8 @@ func typeDisplayName(oid uint32) string {
 	return typname(oid)
 }
 
+// unpad drops char(n)'s padding: PostgreSQL ignores trailing blanks of
+// character values in comparisons, length() and casts to text.
 func unpad(sql string) string { return "rtrim(" + sql + ", ' ')" }
 
 func (t *translator) variadic(name, fn string, args []*pg_query.Node, sc *scope) (*expr, error) {
