@@ -246,6 +246,50 @@ type plBlock struct {
 	Exceptions json.RawMessage `json:"exceptions"`
 }
 
+// hasExceptions reports whether the block has an EXCEPTION clause.
+func (b *plBlock) hasExceptions() bool {
+	return len(b.Exceptions) > 0 && string(b.Exceptions) != "null"
+}
+
+type plIf struct {
+	Cond   plExpr   `json:"cond"`
+	Then   []plStmt `json:"then_body"`
+	Elsifs []struct {
+		E struct {
+			Cond  plExpr   `json:"cond"`
+			Stmts []plStmt `json:"stmts"`
+		} `json:"PLpgSQL_if_elsif"`
+	} `json:"elsif_list"`
+	Else []plStmt `json:"else_body"`
+}
+
+type plRaise struct {
+	Level    int             `json:"elog_level"`
+	Message  string          `json:"message"`
+	Params   []plExpr        `json:"params"`
+	Condname string          `json:"condname"`
+	Options  json.RawMessage `json:"options"`
+}
+
+// check rejects the forms of RAISE that trigger functions do not
+// support; compiling one also needs a message.
+func (r *plRaise) check(compile bool) error {
+	if r.Level != 21 {
+		return unsupported("RAISE levels other than EXCEPTION are not supported in trigger functions")
+	}
+	if r.Condname != "" || len(r.Options) > 0 || compile && r.Message == "" {
+		return unsupported("RAISE with a condition name or USING options is not supported in trigger functions")
+	}
+	return nil
+}
+
+// unsupportedPLStmt is the error for a PL/pgSQL statement of kind
+// ("PLpgSQL_stmt_while") that trigger functions do not support.
+func unsupportedPLStmt(kind string) error {
+	name := strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(kind, "PLpgSQL_stmt_"), "_", " "))
+	return unsupported("PL/pgSQL statement %s is not supported in trigger functions", name)
+}
+
 // parseFunction parses a stored CREATE FUNCTION statement's body.
 func parseFunction(src string) (*plFunction, error) {
 	js, err := pg_query.ParsePlPgSqlToJSON(src)
@@ -700,17 +744,7 @@ func (c *trigCompiler) plStatement(kind string, raw json.RawMessage, guard strin
 		c.newVal[col] = v
 		return "", nil
 	case "PLpgSQL_stmt_if":
-		var x struct {
-			Cond   plExpr   `json:"cond"`
-			Then   []plStmt `json:"then_body"`
-			Elsifs []struct {
-				E struct {
-					Cond  plExpr   `json:"cond"`
-					Stmts []plStmt `json:"stmts"`
-				} `json:"PLpgSQL_if_elsif"`
-			} `json:"elsif_list"`
-			Else []plStmt `json:"else_body"`
-		}
+		var x plIf
 		if err := json.Unmarshal(raw, &x); err != nil {
 			return "", err
 		}
@@ -760,21 +794,12 @@ func (c *trigCompiler) plStatement(kind string, raw json.RawMessage, guard strin
 		}
 		return "", nil
 	case "PLpgSQL_stmt_raise":
-		var x struct {
-			Level    int             `json:"elog_level"`
-			Message  string          `json:"message"`
-			Params   []plExpr        `json:"params"`
-			Condname string          `json:"condname"`
-			Options  json.RawMessage `json:"options"`
-		}
+		var x plRaise
 		if err := json.Unmarshal(raw, &x); err != nil {
 			return "", err
 		}
-		if x.Level != 21 {
-			return "", unsupported("RAISE levels other than EXCEPTION are not supported in trigger functions")
-		}
-		if x.Condname != "" || len(x.Options) > 0 || x.Message == "" {
-			return "", unsupported("RAISE with a condition name or USING options is not supported in trigger functions")
+		if err := x.check(true); err != nil {
+			return "", err
 		}
 		msg, err := c.raiseMessage(x.Message, x.Params)
 		if err != nil {
@@ -827,7 +852,7 @@ func (c *trigCompiler) plStatement(kind string, raw json.RawMessage, guard strin
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return "", err
 		}
-		if len(b.Exceptions) > 0 && string(b.Exceptions) != "null" {
+		if b.hasExceptions() {
 			return "", unsupported("EXCEPTION blocks in trigger functions are not supported")
 		}
 		ret, err := c.block(b.Body, guard)
@@ -836,8 +861,7 @@ func (c *trigCompiler) plStatement(kind string, raw json.RawMessage, guard strin
 		}
 		return "always", nil
 	}
-	name := strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(kind, "PLpgSQL_stmt_"), "_", " "))
-	return "", unsupported("PL/pgSQL statement %s is not supported in trigger functions", name)
+	return "", unsupportedPLStmt(kind)
 }
 
 // raiseMessage builds RAISE's message: % takes the next argument's text
@@ -1118,9 +1142,9 @@ func (t *translator) createFunction(s *pg_query.CreateFunctionStmt) (*Plan, erro
 	return t.finish(sqls, nil)
 }
 
-// checkFunction compiles the function's statements against a table
-// without columns, to reject unsupported shapes at CREATE FUNCTION:
-// only the statement kinds are checked here.
+// checkFunction rejects unsupported shapes at CREATE FUNCTION: it checks
+// the kinds of the function's statements (and RAISE's form), by the same
+// rules plStatement compiles them by; the rest waits for CREATE TRIGGER.
 func checkFunction(f *plFunction) error {
 	var check func(body []plStmt) error
 	check = func(body []plStmt) error {
@@ -1129,28 +1153,13 @@ func checkFunction(f *plFunction) error {
 				switch kind {
 				case "PLpgSQL_stmt_execsql", "PLpgSQL_stmt_assign", "PLpgSQL_stmt_return":
 				case "PLpgSQL_stmt_raise":
-					var x struct {
-						Level    int             `json:"elog_level"`
-						Condname string          `json:"condname"`
-						Options  json.RawMessage `json:"options"`
-					}
+					var x plRaise
 					_ = json.Unmarshal(raw, &x)
-					if x.Level != 21 {
-						return unsupported("RAISE levels other than EXCEPTION are not supported in trigger functions")
-					}
-					if x.Condname != "" || len(x.Options) > 0 {
-						return unsupported("RAISE with a condition name or USING options is not supported in trigger functions")
+					if err := x.check(false); err != nil {
+						return err
 					}
 				case "PLpgSQL_stmt_if":
-					var x struct {
-						Then   []plStmt `json:"then_body"`
-						Elsifs []struct {
-							E struct {
-								Stmts []plStmt `json:"stmts"`
-							} `json:"PLpgSQL_if_elsif"`
-						} `json:"elsif_list"`
-						Else []plStmt `json:"else_body"`
-					}
+					var x plIf
 					_ = json.Unmarshal(raw, &x)
 					bodies := [][]plStmt{x.Then, x.Else}
 					for _, e := range x.Elsifs {
@@ -1164,21 +1173,20 @@ func checkFunction(f *plFunction) error {
 				case "PLpgSQL_stmt_block":
 					var b plBlock
 					_ = json.Unmarshal(raw, &b)
-					if len(b.Exceptions) > 0 && string(b.Exceptions) != "null" {
+					if b.hasExceptions() {
 						return unsupported("EXCEPTION blocks in trigger functions are not supported")
 					}
 					if err := check(b.Body); err != nil {
 						return err
 					}
 				default:
-					name := strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(kind, "PLpgSQL_stmt_"), "_", " "))
-					return unsupported("PL/pgSQL statement %s is not supported in trigger functions", name)
+					return unsupportedPLStmt(kind)
 				}
 			}
 		}
 		return nil
 	}
-	if len(f.Action.Block.Exceptions) > 0 && string(f.Action.Block.Exceptions) != "null" {
+	if f.Action.Block.hasExceptions() {
 		return unsupported("EXCEPTION blocks in trigger functions are not supported")
 	}
 	return check(f.Action.Block.Body)
