@@ -44,7 +44,7 @@ func (w *resultWriter) startCopyOut(format CopyFormat, columns int) (io.Writer, 
 }
 
 func (w *resultWriter) checkCopy(format CopyFormat, columns int) error {
-	if w.copyIn != nil || w.copyOut || w.copyBoth {
+	if w.copyIn != nil || w.copyOut { // a CopyBoth stream has copyIn too
 		return pgerr.New(pgerr.InternalError, "COPY started while another COPY is in progress")
 	}
 	if format != CopyText && format != CopyBinary {
@@ -59,15 +59,14 @@ func (w *resultWriter) checkCopy(format CopyFormat, columns int) error {
 // endCopy releases COPY state after the session call that started it
 // returned, whether it completed or failed.
 func (w *resultWriter) endCopy() {
+	if w.stream != nil {
+		w.endCopyBoth()
+	}
 	if w.copyIn != nil {
 		w.copyIn.stopWatch()
 		w.copyIn = nil
 	}
 	w.copyOut = false
-	w.copyBoth = false
-	if w.stream != nil {
-		w.endCopyBoth()
-	}
 }
 
 // copyInReader yields the payloads of the client's CopyData messages as

@@ -52,17 +52,18 @@ func (w *resultWriter) CopyBoth() (CopyStream, error) {
 	r := &copyInReader{c: c, ctx: c.currentStatementContext()}
 	r.watchCancel()
 	w.copyIn = r
-	w.copyBoth = true
 	w.stream = &copyStream{c: c, in: r}
 	return w.stream, nil
 }
 
-// endCopyBoth releases a CopyBoth stream after the session call. A
-// stream whose reading was interrupted before the client's CopyDone lost
-// its place in the client's messages: the connection ends.
+// endCopyBoth releases a CopyBoth stream and its reader after the
+// session call, or at its Complete. A stream whose reading was
+// interrupted before the client's CopyDone lost its place in the
+// client's messages: the connection ends.
 func (w *resultWriter) endCopyBoth() {
 	s := w.stream
-	w.stream = nil
+	w.stream, w.copyIn = nil, nil
+	s.in.stopWatch()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.interrupted {
@@ -137,16 +138,14 @@ func (s *copyStream) Interrupt() {
 func (s *copyStream) Recv() ([]byte, error) {
 	r := s.in
 	r.rest = nil
-	for {
-		if r.err != nil {
-			return nil, r.err
-		}
-		if r.done {
-			return nil, io.EOF
-		}
+	if r.err == nil && !r.done {
 		r.next()
-		if r.err == nil && !r.done {
-			return r.rest, nil
-		}
 	}
+	switch {
+	case r.err != nil:
+		return nil, r.err
+	case r.done:
+		return nil, io.EOF
+	}
+	return r.rest, nil
 }

@@ -19,8 +19,7 @@ type resultWriter struct {
 	formats  []int16 // per column; nil means text for all
 	copyIn   *copyInReader
 	copyOut  bool
-	copyBoth bool        // copyIn is a CopyBoth stream's reader
-	stream   *copyStream // the CopyBoth stream, until the session call ends
+	stream   *copyStream // the CopyBoth stream (copyIn is its reader), until the session call ends
 }
 
 var (
@@ -129,11 +128,9 @@ func (w *resultWriter) Row(values []any) error {
 // COPY FROM STDIN the rest of the client's data is read up to CopyDone.
 // The tags DEALLOCATE ALL and DISCARD ALL close the named statements.
 func (w *resultWriter) Complete(tag string) error {
-	if w.copyBoth {
+	if w.stream != nil {
 		// The session ended a CopyBoth exchange: the client's rest (its
 		// CopyDone, if it was still streaming) is not waited for.
-		w.copyIn.stopWatch()
-		w.copyIn, w.copyBoth = nil, false
 		w.endCopyBoth()
 	}
 	if w.copyIn != nil {
