@@ -16,27 +16,11 @@ import (
 // configuration: `replisql serve --data-dir DIR --listen 127.0.0.1:PORT`,
 // with --pprof when profiles are wanted. It runs as the harness's own user.
 func startRepliSQLSingle(ctx context.Context, h *Harness) (*Deployment, error) {
-	dir := filepath.Join(h.dir, "replisql")
-	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
-	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	argv := []string{h.opts.replisqlBin, "serve", "--data-dir", data, "--listen", "127.0.0.1:" + strconv.Itoa(port)}
-	var pprofURL string
-	if h.opts.profileDir != "" {
-		pport, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(pport)
-		argv = append(argv, "--pprof", addr)
-		pprofURL = "http://" + addr
-	}
-	proc, err := startServer("replisql", argv, dir, filepath.Join(h.dir, "replisql.log"), nil, serverEnv())
+	proc, pprofURL, err := h.startRepliSQLNode("replisql", port, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -98,26 +82,14 @@ func startRepliSQLCluster(mode replMode) StartFunc {
 		var pprofURL string
 		for i, port := range ports {
 			name := fmt.Sprintf("n%d", i+1)
-			dir := filepath.Join(h.dir, "replisql-"+name)
-			data := filepath.Join(dir, "data")
-			if err := os.MkdirAll(data, 0o755); err != nil {
-				return nil, fmt.Errorf("create data dir: %w", err)
-			}
-			argv := []string{h.opts.replisqlBin, "serve", "--data-dir", data, "--listen", "127.0.0.1:" + strconv.Itoa(port),
-				"--name", name, "--peers", strings.Join(peers, ","), "--leader", "n1",
+			args := []string{"--name", name, "--peers", strings.Join(peers, ","), "--leader", "n1",
 				"--synchronous-commit", commit, "--synchronous-standby-names", standbyNames}
-			if i == 0 && h.opts.profileDir != "" {
-				pport, err := freePort()
-				if err != nil {
-					return nil, err
-				}
-				addr := "127.0.0.1:" + strconv.Itoa(pport)
-				argv = append(argv, "--pprof", addr)
-				pprofURL = "http://" + addr
-			}
-			proc, err := startServer("replisql-"+name, argv, dir, filepath.Join(h.dir, "replisql-"+name+".log"), nil, serverEnv())
+			proc, url, err := h.startRepliSQLNode("replisql-"+name, port, args, i == 0)
 			if err != nil {
 				return nil, err
+			}
+			if i == 0 {
+				pprofURL = url
 			}
 			procs = append(procs, proc)
 		}
@@ -151,4 +123,32 @@ func startRepliSQLCluster(mode replMode) StartFunc {
 		}
 		return d, nil
 	}
+}
+
+// startRepliSQLNode starts `replisql serve --data-dir DIR --listen
+// 127.0.0.1:PORT ARGS...` with its data in h.dir/NAME/data and its log in
+// h.dir/NAME.log, and with --pprof if withPprof and profiles are wanted.
+// It returns the process and the pprof base URL ("" without).
+func (h *Harness) startRepliSQLNode(name string, port int, args []string, withPprof bool) (*serverProcess, string, error) {
+	dir := filepath.Join(h.dir, name)
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, "", fmt.Errorf("create data dir: %w", err)
+	}
+	argv := append([]string{h.opts.replisqlBin, "serve", "--data-dir", data, "--listen", "127.0.0.1:" + strconv.Itoa(port)}, args...)
+	var pprofURL string
+	if withPprof && h.opts.profileDir != "" {
+		pport, err := freePort()
+		if err != nil {
+			return nil, "", err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(pport)
+		argv = append(argv, "--pprof", addr)
+		pprofURL = "http://" + addr
+	}
+	proc, err := startServer(name, argv, dir, filepath.Join(h.dir, name+".log"), nil, serverEnv())
+	if err != nil {
+		return nil, "", err
+	}
+	return proc, pprofURL, nil
 }
