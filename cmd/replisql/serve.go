@@ -97,15 +97,11 @@ func serve(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// The flags given, on the command line or as REPLISQL_* (parseFlags
+	// sets those through the flag set, which counts them as given).
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, name := range []string{"listen", "synchronous-commit", "synchronous-standby-names", "read-routing"} {
-		if _, ok := os.LookupEnv(envName(name)); ok {
-			set[name] = true
-		}
-	}
-	listenSet := set["listen"]
-	nodeRole, err := clusterRole(&c, listenSet)
+	nodeRole, err := clusterRole(&c, set["listen"])
 	if err != nil {
 		return err
 	}
