@@ -65,10 +65,12 @@ func clusterCommand(ctx context.Context, args []string) error {
 	var procs []*exec.Cmd
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// stopAll signals the nodes followers first, then the leader, so
+	// that the followers do not log a lost leader on the way out.
 	stopAll := func(sig os.Signal) {
-		for _, p := range procs {
-			if p.Process != nil {
-				_ = p.Process.Signal(sig)
+		for i := len(procs) - 1; i >= 0; i-- {
+			if procs[i].Process != nil {
+				_ = procs[i].Process.Signal(sig)
 			}
 		}
 	}
@@ -116,13 +118,7 @@ func clusterCommand(ctx context.Context, args []string) error {
 	case name := <-exited:
 		out.line("cluster", fmt.Appendf(nil, "%s stopped: stopping the others", name))
 	}
-	// Followers first, then the leader, so that the followers do not
-	// log a lost leader on the way out.
-	for i := len(procs) - 1; i >= 0; i-- {
-		if procs[i].Process != nil {
-			_ = procs[i].Process.Signal(syscall.SIGTERM)
-		}
-	}
+	stopAll(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
