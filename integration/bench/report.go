@@ -163,20 +163,9 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 		}
 		p("\n")
 	}
-	// lead is the cells that name the case.
-	lead := func(c caseSpec) string {
-		if routed {
-			return fmt.Sprintf("| %s | %s | %d | %s |", c.Script, c.Mode, c.Clients, c.Route)
-		}
-		return fmt.Sprintf("| %s | %s | %d |", c.Script, c.Mode, c.Clients)
-	}
-	if routed {
-		p("| Script | Mode | Clients | Route | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
-		p("|---|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	} else {
-		p("| Script | Mode | Clients | System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n")
-		p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	}
+	lead, head, rule := caseColumns(routed)
+	p("%s System | TPS | Ratio | Avg ms | p50 ms | p99 ms | Failed | CPU µs/txn | CPU ratio | Peak RSS MiB | Peak PSS MiB |\n", head)
+	p("%s---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", rule)
 	for _, c := range g.Cases {
 		// PostgreSQL first, whatever the run order was.
 		rows := rowsFor(g.Rows, c)
@@ -231,6 +220,20 @@ func (r *report) writeGroup(w io.Writer, g groupResult) {
 	}
 }
 
+// caseColumns are the first columns of a group's tables, which name the
+// case: Script, Mode, Clients, and Route in a configuration with routes.
+// It returns the cells of case c, and the header and rule of the columns.
+func caseColumns(routed bool) (cells func(c caseSpec) string, head, rule string) {
+	if routed {
+		cells = func(c caseSpec) string {
+			return fmt.Sprintf("| %s | %s | %d | %s |", c.Script, c.Mode, c.Clients, c.Route)
+		}
+		return cells, "| Script | Mode | Clients | Route |", "|---|---|--:|---|"
+	}
+	cells = func(c caseSpec) string { return fmt.Sprintf("| %s | %s | %d |", c.Script, c.Mode, c.Clients) }
+	return cells, "| Script | Mode | Clients |", "|---|---|--:|"
+}
+
 // writeLag writes g's replication lag table, if its rows have lag probes.
 func (r *report) writeLag(w io.Writer, g groupResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
@@ -242,13 +245,10 @@ func (r *report) writeLag(w io.Writer, g groupResult) {
 		return
 	}
 	p("Replication lag, commit on the leader/primary to visibility on a follower/standby, during the cases above:\n\n")
-	route, routeHead, routeRule := func(caseSpec) string { return "" }, "", ""
-	if cfg, ok := lookupConfig(g.Key); ok && len(cfg.Routes) > 0 {
-		route = func(c caseSpec) string { return " " + c.Route + " |" }
-		routeHead, routeRule = " Route |", "---|"
-	}
-	p("| Script | Mode | Clients |%s System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up ms |\n", routeHead)
-	p("|---|---|--:|%s---|--:|--:|--:|--:|--:|\n", routeRule)
+	cfg, _ := lookupConfig(g.Key)
+	lead, head, rule := caseColumns(len(cfg.Routes) > 0)
+	p("%s System | Probes | Lag p50 ms | Lag p99 ms | Lag max ms | Catch-up ms |\n", head)
+	p("%s---|--:|--:|--:|--:|--:|\n", rule)
 	for _, c := range g.Cases {
 		for _, x := range rowsFor(g.Rows, c) {
 			if x.Lag == nil {
@@ -262,7 +262,7 @@ func (r *report) writeLag(w io.Writer, g groupResult) {
 			if x.Lag.N > 0 {
 				lag = fmt.Sprintf("| %.2f | %.2f | %.2f", x.Lag.P50Ms, x.Lag.P99Ms, x.Lag.MaxMs)
 			}
-			p("| %s | %s | %d |%s %s | %s %s | %s |\n", c.Script, c.Mode, c.Clients, route(c), x.System, formatLagCount(*x.Lag), lag, catchUp)
+			p("%s %s | %s %s | %s |\n", lead(c), x.System, formatLagCount(*x.Lag), lag, catchUp)
 		}
 	}
 	p("\n")
