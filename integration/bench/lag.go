@@ -80,8 +80,9 @@ func (p *lagProbe) stop() lagStats {
 	return <-p.done
 }
 
+// lagConnString is the probe's connection string to the node on port.
 func lagConnString(port int) string {
-	return fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=postgres sslmode=disable connect_timeout=5 application_name=replisql-bench-lag", port)
+	return connInfo([]int{port}, "sslmode=disable", "connect_timeout=5", "application_name=replisql-bench-lag")
 }
 
 // runLagProbe probes until ctx ends.
