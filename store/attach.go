@@ -19,12 +19,23 @@ func (c *Conn) SetAttachment(v any) { c.attachment = v }
 // statement cache and the WAL: for state that is not the user's data
 // (attached in-memory databases). It satisfies the catalog's Execer.
 func (c *Conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.conn.ExecContext(ctx, q, args...)
+	dctx, err := c.startCall(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.conn.ExecContext(dctx, q, args...)
+	return res, c.callErr(ctx, err)
 }
 
 // QueryContext runs a query directly on the connection.
+// The rows are read under ctx until another call runs on the connection.
 func (c *Conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.conn.QueryContext(ctx, q, args...)
+	dctx, err := c.startCall(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.conn.QueryContext(dctx, q, args...)
+	return rows, c.callErr(ctx, err)
 }
 
 // WithScratchWrites runs fn with the connection allowed to write: a
@@ -38,11 +49,11 @@ func (c *Conn) WithScratchWrites(ctx context.Context, fn func() error) error {
 		c.noBatch = c.noBatch || c.inTx
 		return fn()
 	}
-	if _, err := c.conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
+	if _, err := c.conn.ExecContext(c.driverCtx(ctx), "PRAGMA query_only = 0"); err != nil {
 		return MapError(err)
 	}
 	err := fn()
-	if _, rerr := c.conn.ExecContext(context.Background(), "PRAGMA query_only = 1"); rerr != nil && err == nil {
+	if _, rerr := c.conn.ExecContext(c.driverCtx(context.Background()), "PRAGMA query_only = 1"); rerr != nil && err == nil {
 		err = MapError(rerr)
 	}
 	return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -29,6 +30,11 @@ type Conn struct {
 	batch   *batch
 	nested  bool
 	noBatch bool
+	// SQLite's handle, when the connection has the store's progress
+	// handler, and the Done channel of the call in progress, whose close
+	// interrupts it (interrupt.go).
+	db   uintptr
+	done <-chan struct{}
 }
 
 // maxCachedStmts bounds a connection's statement cache; past it the cache
@@ -42,8 +48,16 @@ const maxCachedStmts = 512
 const maxCachedSQL = 4 << 10
 
 func newConn(s *Store, c *sql.Conn, writer bool) *Conn {
-	return &Conn{conn: c, store: s, writer: writer, stmts: make(map[string]*sql.Stmt)}
+	conn := &Conn{conn: c, store: s, writer: writer, stmts: make(map[string]*sql.Stmt)}
+	if !conn.installInterrupt() {
+		noHandleWarning.Do(func() {
+			s.log.Warn().Msg("SQLite's handle is not reachable in this driver version: statements are cancelled by the driver's watcher goroutine")
+		})
+	}
+	return conn
 }
+
+var noHandleWarning sync.Once
 
 // IsWriter reports whether this is the writer connection.
 func (c *Conn) IsWriter() bool { return c.writer }
@@ -55,9 +69,9 @@ func (c *Conn) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := c.conn.PrepareContext(ctx, query)
+	st, err := c.conn.PrepareContext(c.driverCtx(ctx), query)
 	if err != nil {
-		return nil, MapError(err)
+		return nil, MapError(c.callErr(ctx, err))
 	}
 	if len(c.stmts) >= maxCachedStmts {
 		c.dropStmts()
@@ -92,9 +106,13 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	res, err := st.ExecContext(ctx, args...)
+	dctx, err := c.startCall(ctx)
 	if err != nil {
-		return 0, MapError(err)
+		return 0, err
+	}
+	res, err := st.ExecContext(dctx, args...)
+	if err != nil {
+		return 0, MapError(c.callErr(ctx, err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -105,9 +123,13 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, erro
 
 // ExecDirect runs a statement without caching it (DDL, pragmas).
 func (c *Conn) ExecDirect(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := c.conn.ExecContext(ctx, query, args...)
+	dctx, err := c.startCall(ctx)
 	if err != nil {
-		return 0, MapError(err)
+		return 0, err
+	}
+	res, err := c.conn.ExecContext(dctx, query, args...)
+	if err != nil {
+		return 0, MapError(c.callErr(ctx, err))
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
@@ -116,18 +138,21 @@ func (c *Conn) ExecDirect(ctx context.Context, query string, args ...any) (int64
 // Query runs a statement and returns its rows. The caller MUST Close them.
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	var rows *sql.Rows
+	dctx, err := c.startCall(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(query) > maxCachedSQL {
-		var err error
-		if rows, err = c.conn.QueryContext(ctx, query, args...); err != nil {
-			return nil, MapError(err)
+		if rows, err = c.conn.QueryContext(dctx, query, args...); err != nil {
+			return nil, MapError(c.callErr(ctx, err))
 		}
 	} else {
 		st, err := c.prepare(ctx, query)
 		if err != nil {
 			return nil, err
 		}
-		if rows, err = st.QueryContext(ctx, args...); err != nil {
-			return nil, MapError(err)
+		if rows, err = st.QueryContext(dctx, args...); err != nil {
+			return nil, MapError(c.callErr(ctx, err))
 		}
 	}
 	cols, err := rows.Columns()
@@ -135,7 +160,7 @@ func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, err
 		rows.Close()
 		return nil, MapError(err)
 	}
-	r := &Rows{rows: rows, vals: make([]any, len(cols)), ptrs: make([]any, len(cols)), names: cols}
+	r := &Rows{rows: rows, c: c, ctx: ctx, vals: make([]any, len(cols)), ptrs: make([]any, len(cols)), names: cols}
 	for i := range r.vals {
 		r.ptrs[i] = &r.vals[i]
 	}
@@ -144,8 +169,7 @@ func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, err
 
 // control runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK
 // and the store's own bookkeeping inside a commit). It is not
-// interruptible: cancelling one half-way helps nobody, and a context that
-// can be cancelled costs the driver a watcher goroutine per statement.
+// interruptible: cancelling one half-way helps nobody.
 func (c *Conn) control(query string, args ...any) error {
 	_, err := c.Exec(context.Background(), query, args...)
 	return err
@@ -223,12 +247,15 @@ func (c *Conn) Rollback(ctx context.Context) error {
 
 func (c *Conn) close() {
 	c.dropStmts()
+	c.removeInterrupt()
 	c.conn.Close()
 }
 
 // Rows iterates over a query's result.
 type Rows struct {
 	rows  *sql.Rows
+	c     *Conn
+	ctx   context.Context // of the query: its end interrupts reading
 	names []string
 	vals  []any
 	ptrs  []any
@@ -242,6 +269,7 @@ type Rows struct {
 // that its changes are complete (and any error is known) before it is
 // logged, whatever the client does with the rows.
 func (r *Rows) Buffer() error {
+	r.c.driverCtx(r.ctx)
 	for r.rows.Next() {
 		if err := r.rows.Scan(r.ptrs...); err != nil {
 			r.rows.Close()
@@ -249,7 +277,7 @@ func (r *Rows) Buffer() error {
 		}
 		r.buf = append(r.buf, append([]any(nil), r.vals...))
 	}
-	err := r.rows.Err()
+	err := r.c.callErr(r.ctx, r.rows.Err())
 	r.rows.Close()
 	r.buffered = true
 	return MapError(err)
@@ -269,9 +297,10 @@ func (r *Rows) Next() ([]any, error) {
 		r.buf = r.buf[1:]
 		return row, nil
 	}
+	r.c.driverCtx(r.ctx) // another call may have run on the connection since
 	if !r.rows.Next() {
 		if err := r.rows.Err(); err != nil {
-			return nil, MapError(err)
+			return nil, MapError(r.c.callErr(r.ctx, err))
 		}
 		return nil, nil
 	}

@@ -182,7 +182,7 @@ func (s *Store) openSQLite(ctx context.Context) error {
 		return fmt.Errorf("open writer: %w", err)
 	}
 	w := newConn(s, wc, true)
-	if _, err := wc.ExecContext(ctx, metaDDL); err != nil {
+	if _, err := w.ExecDirect(ctx, metaDDL); err != nil {
 		w.close()
 		s.wdb.Close()
 		return fmt.Errorf("create meta table: %w", err)
