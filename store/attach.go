@@ -49,11 +49,11 @@ func (c *Conn) WithScratchWrites(ctx context.Context, fn func() error) error {
 		c.noBatch = c.noBatch || c.inTx
 		return fn()
 	}
-	if _, err := c.conn.ExecContext(c.driverCtx(ctx), "PRAGMA query_only = 0"); err != nil {
+	if _, err := c.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
 		return MapError(err)
 	}
 	err := fn()
-	if _, rerr := c.conn.ExecContext(c.driverCtx(context.Background()), "PRAGMA query_only = 1"); rerr != nil && err == nil {
+	if _, rerr := c.ExecContext(context.Background(), "PRAGMA query_only = 1"); rerr != nil && err == nil {
 		err = MapError(rerr)
 	}
 	return err

@@ -102,11 +102,11 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, erro
 	if len(query) > maxCachedSQL {
 		return c.ExecDirect(ctx, query, args...)
 	}
-	st, err := c.prepare(ctx, query)
+	dctx, err := c.startCall(ctx)
 	if err != nil {
 		return 0, err
 	}
-	dctx, err := c.startCall(ctx)
+	st, err := c.prepare(ctx, query)
 	if err != nil {
 		return 0, err
 	}

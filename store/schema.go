@@ -121,7 +121,7 @@ func (s *Store) Schema(ctx context.Context, c *Conn) (*Schema, error) {
 
 func loadSchema(ctx context.Context, c *Conn, version uint64) (*Schema, error) {
 	sc := &Schema{Version: version, Tables: map[string]*Table{}}
-	rows, err := c.conn.QueryContext(c.driverCtx(ctx), `SELECT rowid, name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'replisql_meta'`)
+	rows, err := c.QueryContext(ctx, `SELECT rowid, name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'replisql_meta'`)
 	if err != nil {
 		return nil, MapError(err)
 	}
@@ -159,7 +159,7 @@ func loadSchema(ctx context.Context, c *Conn, version uint64) (*Schema, error) {
 // loadAnnotations adds the rows of AnnotationTable to the tables they
 // are about.
 func loadAnnotations(ctx context.Context, c *Conn, tables map[string]*Table) error {
-	rows, err := c.conn.QueryContext(c.driverCtx(ctx), `SELECT "rel", "kind", "name", "value" FROM "`+AnnotationTable+`" ORDER BY "rel", "kind", "name"`)
+	rows, err := c.QueryContext(ctx, `SELECT "rel", "kind", "name", "value" FROM "`+AnnotationTable+`" ORDER BY "rel", "kind", "name"`)
 	if err != nil {
 		return MapError(err)
 	}
@@ -179,7 +179,7 @@ func loadAnnotations(ctx context.Context, c *Conn, tables map[string]*Table) err
 
 // loadTriggers adds the tables' triggers and the stored trigger functions.
 func loadTriggers(ctx context.Context, c *Conn, sc *Schema) error {
-	rows, err := c.conn.QueryContext(c.driverCtx(ctx), `SELECT name, tbl_name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'trigger' ORDER BY rowid`)
+	rows, err := c.QueryContext(ctx, `SELECT name, tbl_name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'trigger' ORDER BY rowid`)
 	if err != nil {
 		return MapError(err)
 	}
@@ -201,7 +201,7 @@ func loadTriggers(ctx context.Context, c *Conn, sc *Schema) error {
 	if _, ok := sc.Tables["__replisql_functions"]; !ok {
 		return nil
 	}
-	rows, err = c.conn.QueryContext(c.driverCtx(ctx), `SELECT "name", "src" FROM "__replisql_functions"`)
+	rows, err = c.QueryContext(ctx, `SELECT "name", "src" FROM "__replisql_functions"`)
 	if err != nil {
 		return MapError(err)
 	}
@@ -218,7 +218,7 @@ func loadTriggers(ctx context.Context, c *Conn, sc *Schema) error {
 }
 
 func loadColumns(ctx context.Context, c *Conn, t *Table) error {
-	rows, err := c.conn.QueryContext(c.driverCtx(ctx), `SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?)`, t.Name)
+	rows, err := c.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?)`, t.Name)
 	if err != nil {
 		return MapError(err)
 	}
@@ -240,7 +240,7 @@ func loadColumns(ctx context.Context, c *Conn, t *Table) error {
 }
 
 func loadIndexes(ctx context.Context, c *Conn, t *Table) error {
-	rows, err := c.conn.QueryContext(c.driverCtx(ctx), `SELECT il.name, il."unique", il.origin, coalesce(s.sql, '') FROM pragma_index_list(?) il LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name`, t.Name)
+	rows, err := c.QueryContext(ctx, `SELECT il.name, il."unique", il.origin, coalesce(s.sql, '') FROM pragma_index_list(?) il LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name`, t.Name)
 	if err != nil {
 		return MapError(err)
 	}
@@ -257,7 +257,7 @@ func loadIndexes(ctx context.Context, c *Conn, t *Table) error {
 	}
 	rows.Close()
 	for i := range idx {
-		cols, err := c.conn.QueryContext(c.driverCtx(ctx), `SELECT coalesce(name, '') FROM pragma_index_info(?) ORDER BY seqno`, idx[i].Name)
+		cols, err := c.QueryContext(ctx, `SELECT coalesce(name, '') FROM pragma_index_info(?) ORDER BY seqno`, idx[i].Name)
 		if err != nil {
 			return MapError(err)
 		}
