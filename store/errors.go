@@ -64,7 +64,7 @@ func MapError(err error) error {
 	switch {
 	case code == sqlite3.SQLITE_INTERRUPT:
 		return &pgerr.Error{Code: pgerr.QueryCanceled, Message: "canceling statement due to user request", Cause: err}
-	case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
+	case isBusy(err):
 		return &pgerr.Error{Code: pgerr.SerializationFailure, Message: "could not serialize access due to concurrent update", Detail: msg, Cause: err}
 	case code&0xff == sqlite3.SQLITE_READONLY:
 		return &pgerr.Error{Code: pgerr.ReadOnlySQLTransaction, Message: "cannot execute statement in a read-only transaction", Cause: err}
@@ -148,14 +148,20 @@ func MapError(err error) error {
 	return &pgerr.Error{Code: pgerr.InternalError, Message: msg, Cause: err}
 }
 
+// primaryCode is the primary result code of a SQLite error (the low byte
+// of an extended code), 0 for any other error.
+func primaryCode(err error) int {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return 0
+	}
+	return se.Code() & 0xff
+}
+
 // isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED:
 // a lock that another connection held past the busy timeout.
 func isBusy(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	code := se.Code() & 0xff
+	code := primaryCode(err)
 	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }
 

@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"sync"
 	"unsafe"
 
 	"modernc.org/libc"
-	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -144,7 +142,7 @@ func (c *Conn) callErr(ctx context.Context, err error) error {
 	if err == nil || ctx.Err() == nil {
 		return err
 	}
-	if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_INTERRUPT {
+	if primaryCode(err) == sqlite3.SQLITE_INTERRUPT {
 		return ctx.Err()
 	}
 	return err
