@@ -25,7 +25,7 @@ import (
 // pg_current_wal_lsn(), pg_last_wal_receive_lsn(),
 // pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp(),
 // pg_wal_lsn_diff() and the view pg_stat_replication; and RepliSQL's own
-// replisql_checksum(), the node's content hash (checksumJSON).
+// replisql_checksum(), the node's content hash (checksumJSON, store.ChecksumReport).
 //
 // They read the node's state, which SQLite reaches through functions
 // registered process-wide (the driver has no other way): a process serves
@@ -178,14 +178,6 @@ func (e *Engine) walLSN(flushed bool) (driver.Value, error) {
 	return e.store.WAL().EndLSN().String(), nil
 }
 
-// checksumReport is what replisql_checksum() returns, as JSON:
-// {"lsn":"0/16B3748","tables":[{"table":"t","rows":3,"sha256":"…"}, …]},
-// the applied LSN and every table's checksum from one snapshot.
-type checksumReport struct {
-	LSN    string                `json:"lsn"`
-	Tables []store.TableChecksum `json:"tables"`
-}
-
 // checksumJSON is replisql_checksum() of this node, leader or follower.
 // SQLite gives a function no context, so it runs to the end: it reads
 // every table once.
@@ -200,7 +192,7 @@ func (e *Engine) checksumJSON() (driver.Value, error) {
 	if sums == nil {
 		sums = []store.TableChecksum{}
 	}
-	b, err := json.Marshal(checksumReport{LSN: lsn.String(), Tables: sums})
+	b, err := json.Marshal(store.ChecksumReport{LSN: lsn.String(), Tables: sums})
 	return string(b), err
 }
 

@@ -25,6 +25,14 @@ type TableChecksum struct {
 	SHA256 string `json:"sha256"`
 }
 
+// ChecksumReport is what replisql_checksum() returns, as JSON:
+// {"lsn":"0/16B3748","tables":[{"table":"t","rows":3,"sha256":"…"}, …]},
+// the applied LSN and every table's checksum from one snapshot.
+type ChecksumReport struct {
+	LSN    string          `json:"lsn"`
+	Tables []TableChecksum `json:"tables"`
+}
+
 // ErrLocked means another process holds the database file locked: a
 // running node (which holds its file exclusively). Ask that node with
 // replisql_checksum() instead.

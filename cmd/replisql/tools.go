@@ -198,10 +198,7 @@ func (c *checksumSource) checksum(ctx context.Context) (wal.LSN, []store.TableCh
 	if text == nil {
 		return 0, nil, errors.New("replisql_checksum() returned NULL: the server has no database open")
 	}
-	var report struct {
-		LSN    string                `json:"lsn"`
-		Tables []store.TableChecksum `json:"tables"`
-	}
+	var report store.ChecksumReport
 	if err := json.Unmarshal([]byte(*text), &report); err != nil {
 		return 0, nil, fmt.Errorf("decode replisql_checksum(): %w", err)
 	}
