@@ -408,6 +408,10 @@ func (f *Follower) handleCopyData(b []byte, flushKick chan struct{}) error {
 		}
 		off += n
 	}
+	// What the status reports as written is in the files.
+	if err := lw.Write(lw.EndLSN()); err != nil {
+		return fmt.Errorf("write received WAL: %w", err)
+	}
 	select {
 	case flushKick <- struct{}{}:
 	default:
@@ -452,7 +456,7 @@ func (f *Follower) statusLoop(ctx context.Context, c *replConn) error {
 		case <-t.C:
 			force = true
 		}
-		st := standbyStatus{Write: lw.EndLSN(), Flush: lw.FlushedLSN(), Apply: f.st.AppliedLSN(), Sent: time.Now()}
+		st := standbyStatus{Write: lw.WrittenLSN(), Flush: lw.FlushedLSN(), Apply: f.st.AppliedLSN(), Sent: time.Now()}
 		if !force && st.Write == last.Write && st.Flush == last.Flush && st.Apply == last.Apply {
 			continue
 		}

@@ -150,7 +150,12 @@ func (c *Conn) commitBatch() error {
 // transactions whose records are first..end. On failure their records are
 // cut off the WAL again.
 func (c *Conn) commitSQLite(first, end wal.LSN, n int) error {
-	err := c.commitApplied(end)
+	// The records reach the WAL's files before SQLite makes their
+	// effects visible: a crash of the process keeps both or neither.
+	err := c.store.wal.Write(end)
+	if err == nil {
+		err = c.commitApplied(end)
+	}
 	if err == nil {
 		failpoint("commit-after-sqlite")
 		return nil

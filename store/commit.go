@@ -14,9 +14,10 @@ import (
 //
 //  1. While a writing transaction runs, the writer connection records each
 //     statement that changed data (Log), encoded at once into the record.
-//  2. At COMMIT the record is appended to the WAL. Then SQLite commits,
-//     with the record's end LSN written into replisql_meta in the same
-//     SQLite transaction, so the record is in the log before the change is
+//  2. At COMMIT the record is appended to the WAL (into memory). Then
+//     SQLite commits, with the record's end LSN written into replisql_meta
+//     in the same SQLite transaction, after the WAL wrote the records up
+//     to it to its file, so the record is in the log before the change is
 //     visible, either now or, when sessions are queueing for the writer,
 //     together with the transactions that run next (batch.go).
 //  3. The writer goes back to the store, and the committer waits for its

@@ -106,12 +106,20 @@
 //
 // # Writing, group commit and fsyncgate
 //
-// Append and AppendAt write the frame to the segment file (the OS page
-// cache) and return; the record is NOT durable until Sync returns for an LSN
-// at or past its end. Sync implements group commit: one goroutine at a time
-// runs an fsync, which covers every record appended before it started;
-// goroutines that arrive meanwhile wait, and the next fsync covers all of
-// them, so N concurrent committers cost far fewer than N fsyncs.
+// Append and AppendAt copy a frame into memory and return; frames reach
+// the segment file (the OS page cache) together, in one write, when Write
+// or Sync asks for them, when 256 KiB are waiting, at a rollover, or at
+// Close. A payload over 64 KiB is written at once. A record is NOT
+// durable until Sync returns for an LSN at or past its end, and a crash of
+// the process loses what was not written: a caller that makes a record's
+// effects visible before it is durable calls Write first (the store does,
+// before SQLite commits).
+//
+// Sync implements group commit: one goroutine at a time writes what is in
+// memory and runs an fsync, which covers every record appended before it
+// started; goroutines that arrive meanwhile wait, and the next fsync
+// covers all of them, so N concurrent committers cost far fewer than N
+// fsyncs and far fewer writes.
 //
 // A failed write or fsync leaves the state of the page cache unknown
 // ("fsyncgate"): the WAL then refuses every further Append, AppendAt, Sync

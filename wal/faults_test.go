@@ -17,14 +17,16 @@ func TestWriteFaults(t *testing.T) {
 		poisoned bool // the WAL refuses further writes (fsyncgate)
 		atSync   bool // the fault hits Sync rather than Append
 		rollover bool // the failing Append must create a segment
+		size     int  // of the failing record (default 300)
 	}{
-		{"segment write", "write", ".wal", true, false, false},
-		{"fsync", "sync", ".wal", true, true, false},
-		{"fsync of the full segment at rollover", "sync", ".wal", true, false, true},
-		{"preallocation write", "write", ".tmp", false, false, true},
-		{"preallocation fsync", "sync", ".tmp", false, false, true},
-		{"segment rename", "rename", ".wal", false, false, true},
-		{"directory fsync after rename", "syncdir", "", true, false, true},
+		{"segment write", "write", ".wal", true, true, false, 0},
+		{"segment write of a large record", "write", ".wal", true, false, false, maxPendingRecord + 1},
+		{"fsync", "sync", ".wal", true, true, false, 0},
+		{"fsync of the full segment at rollover", "sync", ".wal", true, false, true, 0},
+		{"preallocation write", "write", ".tmp", false, false, true, 0},
+		{"preallocation fsync", "sync", ".tmp", false, false, true, 0},
+		{"segment rename", "rename", ".wal", false, false, true, 0},
+		{"directory fsync after rename", "syncdir", "", true, false, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +46,12 @@ func TestWriteFaults(t *testing.T) {
 					synced = append(synced, appendN(t, w, 1, 300)...)
 				}
 			}
+			size := tt.size
+			if size == 0 {
+				size = 300
+			}
 			ffs.inject(tt.op, tt.suffix, 1)
-			_, end, err := w.Append(1, 1, payloadFor(99, 300))
+			_, end, err := w.Append(1, 1, payloadFor(99, size))
 			if tt.atSync {
 				if err != nil {
 					t.Fatalf("Append: %v", err)

@@ -2,6 +2,7 @@ package wal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -22,6 +23,10 @@ type Reader struct {
 // the end is ErrInvalidLSN.
 func (w *WAL) NewReader(from LSN) (*Reader, error) {
 	gen := w.truncGen.Load()
+	// checkBoundary walks the frames in the files.
+	if err := w.Write(from); err != nil && !errors.Is(err, ErrInvalidLSN) {
+		return nil, err
+	}
 	if err := w.checkBoundary(from, w.EndLSN()); err != nil {
 		return nil, err
 	}

@@ -44,12 +44,17 @@ func (w *WAL) Sync(ctx context.Context, upTo LSN) error {
 	}
 }
 
-// flushHoldingSem fsyncs every segment written since the last fsync began
+// flushHoldingSem writes the records still in memory, fsyncs every
+// segment written since the last fsync began
 // and advances the flushed LSN to the end LSN seen before the fsyncs. The
 // caller holds syncSem, so no segment file is closed meanwhile.
 func (w *WAL) flushHoldingSem() error {
 	w.writeMu.Lock()
-	if err := w.writableLocked(); err != nil {
+	err := w.writableLocked()
+	if err == nil {
+		err = w.writePendingLocked()
+	}
+	if err != nil {
 		w.writeMu.Unlock()
 		return err
 	}

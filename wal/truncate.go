@@ -23,6 +23,9 @@ func (w *WAL) TruncateAfter(lsn LSN) error {
 	if err := w.writableLocked(); err != nil {
 		return err
 	}
+	if err := w.writePendingLocked(); err != nil {
+		return err
+	}
 	if err := w.checkBoundary(lsn, w.end); err != nil {
 		return err
 	}
@@ -70,6 +73,7 @@ func (w *WAL) TruncateAfter(lsn LSN) error {
 	tail.dirty = slices.Contains(w.dirty, tail)
 	old := w.end
 	w.end = lsn
+	w.setWrittenLocked(lsn)
 	w.endLSN.Store(uint64(lsn))
 
 	w.notifyMu.Lock()

@@ -65,15 +65,17 @@ type WAL struct {
 
 	writeMu sync.Mutex // guards the fields below and serializes appends
 	end     LSN        // end of the last record
+	written LSN        // every byte before it is in the segment files
+	pending []byte     // the frames from written to end, not yet written
 	dirty   []*segment // segments written since the last fsync began
 	closed  bool
-	frame   []byte // reusable frame buffer for small records
 
 	segMu sync.RWMutex // guards segs; held for reading while a segment file is read
 	segs  []*segment   // sorted by base; never empty while open
 
 	// Readable without locks.
 	endLSN     atomic.Uint64 // copy of end
+	writtenLSN atomic.Uint64 // copy of written
 	flushedLSN atomic.Uint64 // every record ending at or before it is durable
 	syncingTo  atomic.Uint64 // end LSN the fsync in progress covers; 0 when none runs
 	firstLSN   atomic.Uint64 // base of the oldest segment
@@ -135,7 +137,9 @@ func Open(opts Options) (*WAL, error) {
 		_ = w.closeFiles()
 		return nil, err
 	}
+	w.written = w.end
 	w.endLSN.Store(uint64(w.end))
+	w.writtenLSN.Store(uint64(w.end))
 	w.flushedLSN.Store(uint64(w.end))
 	w.firstLSN.Store(uint64(w.segs[0].base))
 	if !opts.NoPreallocate {
@@ -222,7 +226,10 @@ func (w *WAL) fail(err error) error {
 	return fmt.Errorf("%w: %v", ErrFailed, err)
 }
 
-// appendLocked writes a frame at w.end and advances it.
+// appendLocked adds a frame at w.end and advances it. A small frame is
+// only copied into pending, and reaches the segment file with the frames
+// after it in one write (Write, Sync, or once pending is full); a large
+// one is written at once.
 func (w *WAL) appendLocked(term uint64, typ RecordType, payload []byte) (LSN, error) {
 	if err := w.writableLocked(); err != nil {
 		return 0, err
@@ -232,27 +239,91 @@ func (w *WAL) appendLocked(term uint64, typ RecordType, payload []byte) (LSN, er
 	if err != nil {
 		return 0, err
 	}
-	off := int64(w.end - tail.base)
-	if len(payload) <= 64<<10 {
-		w.frame = AppendRecord(w.frame[:0], w.end, term, typ, payload)
-		_, err = tail.f.WriteAt(w.frame, off)
-	} else {
-		var h [HeaderSize]byte
-		putHeader(h[:], w.end, term, typ, payload)
-		if _, err = tail.f.WriteAt(h[:], off); err == nil {
-			_, err = tail.f.WriteAt(payload, off+HeaderSize)
+	if len(payload) <= maxPendingRecord {
+		w.pending = AppendRecord(w.pending, w.end, term, typ, payload)
+		w.end += LSN(n)
+		w.endLSN.Store(uint64(w.end))
+		if len(w.pending) >= maxPending {
+			if err := w.writePendingLocked(); err != nil {
+				return 0, err
+			}
 		}
+		return w.end, nil
+	}
+	if err := w.writePendingLocked(); err != nil {
+		return 0, err
+	}
+	var h [HeaderSize]byte
+	putHeader(h[:], w.end, term, typ, payload)
+	off := int64(w.end - tail.base)
+	if _, err = tail.f.WriteAt(h[:], off); err == nil {
+		_, err = tail.f.WriteAt(payload, off+HeaderSize)
 	}
 	if err != nil {
 		return 0, w.fail(fmt.Errorf("write %s at %s: %w", tail.path, w.end, err))
 	}
-	if !tail.dirty {
-		tail.dirty = true
-		w.dirty = append(w.dirty, tail)
-	}
+	w.markDirtyLocked(tail)
 	w.end += LSN(n)
+	w.setWrittenLocked(w.end)
 	w.endLSN.Store(uint64(w.end))
 	return w.end, nil
+}
+
+// Bounds of the frames kept in memory: a record with a larger payload is
+// written at once, and pending is written once it holds maxPending bytes.
+const (
+	maxPendingRecord = 64 << 10
+	maxPending       = 256 << 10
+)
+
+// Write writes every record that ends at or before upTo to the segment
+// files, without fsync: from then on a crash of the process (not of the
+// machine) keeps them. A caller that makes a record's effects visible
+// before it is durable calls Write first. Sync writes what it fsyncs.
+func (w *WAL) Write(upTo LSN) error {
+	if upTo <= LSN(w.writtenLSN.Load()) {
+		return nil
+	}
+	w.writeMu.Lock()
+	defer w.writeMu.Unlock()
+	if err := w.writableLocked(); err != nil {
+		return err
+	}
+	if upTo > w.end {
+		return fmt.Errorf("%w: write to %s, log ends at %s", ErrInvalidLSN, upTo, w.end)
+	}
+	return w.writePendingLocked()
+}
+
+// WrittenLSN is the end of what is in the segment files (see Write).
+func (w *WAL) WrittenLSN() LSN { return LSN(w.writtenLSN.Load()) }
+
+// writePendingLocked writes pending to the last segment, where it always
+// belongs: a rollover writes it first.
+func (w *WAL) writePendingLocked() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	tail := w.segs[len(w.segs)-1]
+	if _, err := tail.f.WriteAt(w.pending, int64(w.written-tail.base)); err != nil {
+		return w.fail(fmt.Errorf("write %s at %s: %w", tail.path, w.written, err))
+	}
+	w.markDirtyLocked(tail)
+	w.pending = w.pending[:0]
+	w.setWrittenLocked(w.end)
+	return nil
+}
+
+func (w *WAL) setWrittenLocked(lsn LSN) {
+	w.written = lsn
+	w.writtenLSN.Store(uint64(lsn))
+}
+
+func (w *WAL) markDirtyLocked(s *segment) {
+	if !s.dirty {
+		s.dirty = true
+		w.dirty = append(w.dirty, s)
+	}
 }
 
 // tailForLocked returns the segment that receives a frame of n bytes at
@@ -261,6 +332,9 @@ func (w *WAL) tailForLocked(n int64) (*segment, error) {
 	tail := w.segs[len(w.segs)-1] // only appends change the last segment
 	if w.end+LSN(n) <= tail.limit() {
 		return tail, nil
+	}
+	if err := w.writePendingLocked(); err != nil {
+		return nil, err
 	}
 	if tail.base != w.end && !w.opts.NoSync {
 		// Make the full segment durable before anything is written to
@@ -302,8 +376,9 @@ func (w *WAL) tailForLocked(n int64) (*segment, error) {
 
 func (w *WAL) segPath(base LSN) string { return filepath.Join(w.opts.Dir, segmentName(base)) }
 
-// Close waits for a running fsync, closes the segment files and wakes
-// blocked Readers with ErrClosed. Records not yet synced are NOT synced.
+// Close waits for a running fsync, writes the records still in memory,
+// closes the segment files and wakes blocked Readers with ErrClosed.
+// Records not yet synced are NOT synced.
 func (w *WAL) Close() error {
 	w.syncSem <- struct{}{}
 	defer func() { <-w.syncSem }()
@@ -312,8 +387,12 @@ func (w *WAL) Close() error {
 	if w.closed {
 		return ErrClosed
 	}
+	var werr error
+	if w.failure() == nil {
+		werr = w.writePendingLocked()
+	}
 	w.closed = true
-	err := errors.Join(w.stopPreallocating(), w.closeFiles())
+	err := errors.Join(werr, w.stopPreallocating(), w.closeFiles())
 	w.notifyMu.Lock()
 	close(w.done)
 	w.notifyMu.Unlock()

@@ -3,6 +3,8 @@ package wal
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -246,4 +248,66 @@ func set(b []byte, i int, v byte) []byte {
 	c := append([]byte(nil), b...)
 	c[i] = v
 	return c
+}
+
+// TestWriteBeforeSync: small records stay in memory until Write (or Sync)
+// puts them in the segment file, where a crash of the process finds them;
+// one not written is gone, and the log is valid without it.
+func TestWriteBeforeSync(t *testing.T) {
+	dir := t.TempDir()
+	w := openWAL(t, testOptions(t, dir))
+	var recs []appended
+	for i := range 4 {
+		p := payloadFor(i, 100)
+		lsn, end, err := w.Append(1, 1, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, appended{lsn: lsn, end: end, term: 1, typ: 1, payload: p})
+		if i == 2 {
+			if w.WrittenLSN() != DefaultStartLSN {
+				t.Fatalf("written %s before Write, want %s", w.WrittenLSN(), DefaultStartLSN)
+			}
+			if err := w.Write(recs[1].end); err != nil {
+				t.Fatal(err)
+			}
+			if w.WrittenLSN() != end {
+				t.Fatalf("written %s after Write, want %s", w.WrittenLSN(), end)
+			}
+		}
+	}
+	wantErr(t, w.Write(w.EndLSN()+1), ErrInvalidLSN)
+
+	// What a killed process leaves: the files as they are now.
+	crashed := t.TempDir()
+	for _, path := range segmentFiles(t, dir) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crashed, filepath.Base(path)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := openWAL(t, testOptions(t, crashed))
+	if r.EndLSN() != recs[2].end {
+		t.Fatalf("after the crash the log ends at %s, want %s", r.EndLSN(), recs[2].end)
+	}
+	checkRecords(t, readAll(t, r, DefaultStartLSN), recs[:3])
+
+	// Sync writes what it makes durable; Close writes the rest.
+	if err := w.Sync(context.Background(), recs[3].end); err != nil {
+		t.Fatal(err)
+	}
+	checkRecords(t, readAll(t, w, DefaultStartLSN), recs)
+	p := payloadFor(4, 100)
+	lsn, end, err := w.Append(1, 1, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs = append(recs, appended{lsn: lsn, end: end, term: 1, typ: 1, payload: p})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkRecords(t, readAll(t, openWAL(t, testOptions(t, dir)), DefaultStartLSN), recs)
 }
