@@ -354,6 +354,10 @@ func (ws *walSender) waitApplied(ctx context.Context, end wal.LSN) error {
 		if lw.EndLSN() < end {
 			return fmt.Errorf("%w: the record ending at %s was removed after its commit failed", wal.ErrTruncated, end)
 		}
+		// The record's batch is committed once a member was acknowledged.
+		if err := st.Publish(ctx); err != nil {
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			return context.Cause(ctx)

@@ -37,7 +37,11 @@ func (s *Session) runCursor(ctx context.Context, cs *pgsql.CursorStmt, w pgwire.
 		if cs.Hold {
 			// WITH HOLD: the rows must outlive the transaction, so the
 			// cursor reads from its own reader connection.
-			c, err := s.eng.store.Reader(ctx)
+			reader := s.eng.store.Reader
+			if w := s.tx.conn; w != nil && w.IsWriter() {
+				reader = s.eng.store.CommittedReader
+			}
+			c, err := reader(ctx)
 			if err != nil {
 				return err
 			}

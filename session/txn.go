@@ -97,8 +97,8 @@ func (s *Session) endTx(ctx context.Context, commit bool) error {
 
 // awaitCommit holds back the acknowledgement of a commit that wrote as
 // its synchronous_commit level says. The writer is already back in the
-// store: the next transaction runs while this one waits for its batch to
-// commit, for the fsync that covers it and for the standbys.
+// store: the next transaction runs while this one waits for the fsync
+// that covers it and for the standbys.
 func (s *Session) awaitCommit(ctx context.Context, cm store.Committed, wait *commitWait) error {
 	if err := s.eng.store.WaitCommitted(ctx, cm, wait.level != "off"); err != nil {
 		return err

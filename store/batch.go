@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/replisql/replisql/pgwire/pgerr"
 
 	"github.com/replisql/replisql/wal"
 )
@@ -15,19 +19,29 @@ import (
 // own WAL file (two write system calls a page) and updates the applied
 // LSN: for a single-row INSERT that is most of the CPU a commit costs, and
 // transactions that commit one after another rewrite the same leaf pages.
-// So a transaction whose record is in the statement WAL may leave
-// SQLite's transaction open when another session is waiting for the
-// writer: the next transaction runs inside it, behind a savepoint, and the
-// last of the run commits them all with one applied-LSN update and one
-// COMMIT. This is group commit applied to SQLite as the WAL's fsync
-// applies it to the log.
+// So a transaction whose record is in the statement WAL leaves SQLite's
+// transaction open: the next transaction runs inside it, behind a
+// savepoint, and the batch is committed with one applied-LSN update and
+// one COMMIT once it is large or old enough, or once somebody must see it.
+// This is group commit applied to SQLite as the WAL's fsync applies it to
+// the log.
 //
-// The members of a batch are acknowledged only after the batch commits
-// (Store.WaitCommitted), so no client ever learns of a commit that other
-// sessions cannot read. Order and durability are the WAL's: records are
-// appended in execution order, and replay runs each in its own transaction
-// with the same result, because a batch is serial execution committed in
-// one piece. Followers see the records once the batch is applied.
+// A commit is acknowledged once its record is durable (or at once, with
+// synchronous_commit = off), while its batch may still be open: a
+// committed transaction is one whose record is in the WAL, and SQLite is a
+// cache of the WAL that only has to be up to date when it is read. So
+// every read that can observe the data publishes first (Store.Publish,
+// called by Reader and by replication): if the open batch holds an
+// acknowledged member, it is committed before the read starts, by the
+// writer's holder at the end of its transaction or by the publisher when
+// the writer is idle. A read therefore sees every commit acknowledged
+// before it started, as in PostgreSQL. A member statement that runs long
+// while a publication waits for it gives way (yield.go).
+//
+// Order and durability are the WAL's: records are appended in execution
+// order, and replay runs each in its own transaction with the same
+// result, because a batch is serial execution committed in one piece.
+// Followers receive a record once it is durable and applied.
 //
 // The rules:
 //   - Only a transaction that does not wait for its client runs inside an
@@ -36,23 +50,20 @@ import (
 //     open batch first.
 //   - A transaction that changed the schema or wrote the catalog copies
 //     (WithScratchWrites) commits the batch with it.
-//   - The batch stays open while a session waits for the writer, and while
-//     the WAL fsync that is running covers none of its records: its
-//     members wait for the next fsync anyway, so the batch can take more
-//     members meanwhile at no cost to them. Past maxBatchTxns members or
-//     maxBatchAge it is committed regardless.
-//   - Otherwise it is committed when the writer goes back to the store;
-//     when the reason to keep it open goes away while the writer is idle
-//     (the fsync ends, the waiting session gives up), whoever saw it go
-//     commits it (commitIdleBatch).
+//   - Past maxBatchTxns members or maxBatchAge, or when a publication is
+//     wanted, the batch is committed when its next member ends or the
+//     writer goes back to the store; a batch left open on an idle writer
+//     is committed by the next publication or the WAL writer's tick.
 //   - A member that rolls back rolls back to its savepoint. When SQLite
 //     rolled back the whole transaction instead (as it does when a writing
 //     statement is interrupted, or on SQLITE_FULL, IOERR or NOMEM), the
 //     batch's records are applied again from the WAL.
-//   - When the batch's COMMIT fails, its records are cut off the WAL and
-//     every member gets the error.
+//   - When the batch's COMMIT fails before any member was acknowledged,
+//     its records are cut off the WAL and every member gets the error.
+//     After an acknowledgement they stay in the WAL: the store then stops
+//     accepting writes and reads (lost), and a restart applies them.
 
-// Bounds of a batch: past them it is committed even with sessions waiting.
+// Bounds of a batch: past them it is committed when its next member ends.
 const (
 	maxBatchTxns = 64
 	maxBatchAge  = 2 * time.Millisecond
@@ -70,11 +81,39 @@ type batch struct {
 	opened time.Time
 	done   chan struct{} // closed once the batch committed or failed
 	err    error         // why it failed; set before done is closed
+
+	mu     sync.Mutex  // orders acknowledgements against failure
+	failed bool        // the batch failed before any acknowledgement
+	acked  atomic.Bool // a member was acknowledged
+}
+
+// ack claims the acknowledgement of one member: it fails with the
+// batch's error if the batch failed first.
+func (b *batch) ack() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failed {
+		return b.err
+	}
+	b.acked.Store(true)
+	return nil
+}
+
+// fail marks the batch failed with err unless a member was acknowledged;
+// it reports whether it did.
+func (b *batch) fail(err error) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.acked.Load() {
+		return false
+	}
+	b.failed, b.err = true, err
+	return true
 }
 
 // Committed is what Conn.Commit returns: where the transaction's record
 // ends (0 when it logged nothing) and, for a member of an open batch, the
-// batch whose commit the acknowledgement waits for (Store.WaitCommitted).
+// batch that SQLite commits later (Store.WaitCommitted, Store.Publish).
 type Committed struct {
 	LSN   wal.LSN
 	batch *batch
@@ -94,18 +133,10 @@ func (c *Conn) BeginBatched(ctx context.Context) error {
 	return nil
 }
 
-// keepBatchOpen reports whether a batch may stay open for the next
-// transaction: the one whose first record is at first, with n members,
-// open for age.
-func (s *Store) keepBatchOpen(first wal.LSN, n int, age time.Duration) bool {
-	if n >= maxBatchTxns || age >= maxBatchAge {
-		return false
-	}
-	if s.writeWaiters.Load() > 0 {
-		return true
-	}
-	upTo, syncing := s.wal.Syncing()
-	return syncing && upTo <= first
+// keepBatchOpen reports whether a batch of n members, open for age, may
+// stay open for the next transaction.
+func (s *Store) keepBatchOpen(n int, age time.Duration) bool {
+	return n < maxBatchTxns && age < s.batchAge && !s.publishWanted.Load()
 }
 
 // endCommitted ends the writer's SQLite transaction after the record
@@ -117,7 +148,7 @@ func (c *Conn) endCommitted(start, end wal.LSN) (Committed, error) {
 	if b := c.batch; b != nil {
 		b.end = end
 		b.n++
-		if mayWait && s.keepBatchOpen(b.first, b.n, time.Since(b.opened)) {
+		if mayWait && s.keepBatchOpen(b.n, time.Since(b.opened)) {
 			return Committed{LSN: end, batch: b}, nil
 		}
 		if err := c.commitBatch(); err != nil {
@@ -125,31 +156,38 @@ func (c *Conn) endCommitted(start, end wal.LSN) (Committed, error) {
 		}
 		return Committed{LSN: end}, nil
 	}
-	if mayWait && s.keepBatchOpen(start, 1, 0) {
+	if mayWait && s.keepBatchOpen(1, 0) {
 		c.batch = &batch{first: start, end: end, n: 1, opened: time.Now(), done: make(chan struct{})}
+		s.openBatch.Store(c.batch)
 		return Committed{LSN: end, batch: c.batch}, nil
 	}
-	if err := c.commitSQLite(start, end, 1); err != nil {
+	if err := c.commitSQLite(start, end, 1, nil); err != nil {
 		return Committed{}, err
 	}
 	return Committed{LSN: end}, nil
 }
 
 // commitBatch commits the open batch: one applied-LSN update and one
-// SQLite COMMIT for all its members, who get its error.
+// SQLite COMMIT for all its members.
 func (c *Conn) commitBatch() error {
 	b := c.batch
 	c.batch = nil
-	c.store.idleBatch.Store(false)
-	b.err = c.commitSQLite(b.first, b.end, b.n)
+	s := c.store
+	s.idleBatch.Store(false)
+	s.publishWanted.Store(false)
+	b.err = c.commitSQLite(b.first, b.end, b.n, b)
+	// Only now: a publisher that finds no open batch must find its
+	// members committed.
+	s.openBatch.CompareAndSwap(b, nil)
 	close(b.done)
 	return b.err
 }
 
 // commitSQLite commits the writer's SQLite transaction, which holds the n
-// transactions whose records are first..end. On failure their records are
-// cut off the WAL again.
-func (c *Conn) commitSQLite(first, end wal.LSN, n int) error {
+// transactions whose records are first..end (the members of b, when it is
+// a batch). On failure their records are cut off the WAL again, unless a
+// member was acknowledged.
+func (c *Conn) commitSQLite(first, end wal.LSN, n int, b *batch) error {
 	// The records reach the WAL's files before SQLite makes their
 	// effects visible: a crash of the process keeps both or neither.
 	err := c.store.wal.Write(end)
@@ -163,7 +201,7 @@ func (c *Conn) commitSQLite(first, end wal.LSN, n int) error {
 	if rerr := c.control("ROLLBACK"); rerr != nil && !isNoTx(rerr) {
 		c.store.log.Error().Err(rerr).Msg("rollback after a failed commit")
 	}
-	c.dropRecords(first, end, n, err)
+	c.dropRecords(first, end, n, b, err)
 	return err
 }
 
@@ -182,9 +220,16 @@ func (c *Conn) commitApplied(end wal.LSN) error {
 
 // dropRecords cuts the records first..end of n transactions that SQLite
 // did not commit off the WAL: the log never holds a transaction that
-// SQLite did not apply.
-func (c *Conn) dropRecords(first, end wal.LSN, n int, cause error) {
+// SQLite did not apply and nobody was told of. If a member of b was
+// acknowledged, they stay: the store stops, and a restart applies them.
+func (c *Conn) dropRecords(first, end wal.LSN, n int, b *batch, cause error) {
 	s := c.store
+	if b != nil && !b.fail(cause) {
+		err := fmt.Errorf("SQLite could not apply the acknowledged transactions of %s..%s, which are in the WAL; restart the node to apply them: %w", first, end, cause)
+		s.lost.CompareAndSwap(nil, &err)
+		s.failWrites(err)
+		return
+	}
 	s.log.Error().Err(cause).Int("transactions", n).Stringer("from", first).Stringer("to", end).
 		Msg("SQLite could not commit; the transactions are rolled back and removed from the WAL")
 	if err := s.wal.TruncateAfter(first); err != nil {
@@ -248,9 +293,12 @@ func (c *Conn) reapplyBatch(cause error) error {
 func (c *Conn) failBatch(err error) error {
 	b := c.batch
 	c.batch = nil
-	c.store.idleBatch.Store(false)
-	c.dropRecords(b.first, b.end, b.n, err)
+	s := c.store
+	s.idleBatch.Store(false)
+	s.publishWanted.Store(false)
+	c.dropRecords(b.first, b.end, b.n, b, err)
 	b.err = err
+	s.openBatch.CompareAndSwap(b, nil)
 	close(b.done)
 	return err
 }
@@ -272,9 +320,9 @@ func (s *Store) commitIdleBatch() {
 }
 
 // WaitCommitted waits until the transaction that Commit returned cm for
-// is visible to every session (its batch committed) and, when durable,
-// until the WAL fsync that covers its record (group commit). The fsync is
-// waited for first: it runs while the batch commits.
+// may be acknowledged: when durable, until the WAL fsync that covers its
+// record (group commit). A member of a batch is then acknowledged, and
+// the batch is committed before anybody reads (Publish).
 func (s *Store) WaitCommitted(ctx context.Context, cm Committed, durable bool) error {
 	b := cm.batch
 	if durable {
@@ -294,10 +342,30 @@ func (s *Store) WaitCommitted(ctx context.Context, cm Committed, durable bool) e
 	if b == nil {
 		return nil
 	}
+	return b.ack()
+}
+
+// Publish makes every acknowledged commit visible to the reads that start
+// after it returns: if the open batch holds an acknowledged member, it is
+// committed now, or by the writer's holder when its transaction ends. The
+// caller MUST NOT hold the writer.
+func (s *Store) Publish(ctx context.Context) error {
+	if p := s.lost.Load(); p != nil {
+		return pgerr.Wrap(*p, pgerr.IOError, "could not read: %v", *p)
+	}
+	b := s.openBatch.Load()
+	if b == nil || !b.acked.Load() {
+		return nil
+	}
+	s.publishWanted.Store(true)
+	s.commitIdleBatch()
 	select {
 	case <-b.done:
-		return b.err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if p := s.lost.Load(); p != nil {
+		return pgerr.Wrap(*p, pgerr.IOError, "could not read: %v", *p)
+	}
+	return nil
 }

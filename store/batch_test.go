@@ -74,8 +74,12 @@ func openBatch(t *testing.T, s *Store) (Committed, *Conn) {
 func batchStore(t *testing.T) *Store {
 	t.Helper()
 	s := openDir(t, t.TempDir())
+	s.batchAge = time.Hour              // the tests decide when a batch ends
 	t.Cleanup(func() { _ = s.Close() }) // checkReplayMatches may have closed it
 	commit(t, s, Statement{SQL: "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)"})
+	if s.openBatch.Load() != nil {
+		t.Fatal("Publish left an acknowledged batch open")
+	}
 	return s
 }
 
@@ -87,8 +91,8 @@ func TestBatchTakesTheNextTransaction(t *testing.T) {
 		t.Fatalf("readers see %d rows of a batch that is not committed", got)
 	}
 	cmB := insertTxn(t, b, b.BeginBatched, 2)
-	if cmB.batch != nil {
-		t.Fatal("with nobody waiting, the last member did not commit the batch")
+	if cmB.batch != cmA.batch {
+		t.Fatal("the second transaction did not join the open batch")
 	}
 	s.Release(b)
 
@@ -98,6 +102,12 @@ func TestBatchTakesTheNextTransaction(t *testing.T) {
 	if err := s.WaitCommitted(ctx, cmB, true); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-cmA.batch.done:
+		t.Fatal("the batch was committed before anybody read")
+	default:
+	}
+	// Acknowledged, so the next read publishes it.
 	if cmA.batch.n != 2 {
 		t.Fatalf("batch of %d transactions, want 2", cmA.batch.n)
 	}
@@ -307,4 +317,57 @@ func checkReplayMatches(t *testing.T, s *Store) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("database %v, replayed WAL %v", got, want)
 	}
+}
+
+// A read waits for the batch holding an acknowledged commit, but not for
+// a long statement of the next member: the statement gives way (yield.go),
+// runs again on its own, and does the same.
+func TestLongStatementGivesWayToARead(t *testing.T) {
+	s := batchStore(t)
+	ctx := context.Background()
+	cmA, b := openBatch(t, s)
+	if err := s.WaitCommitted(ctx, cmA, true); err != nil { // acknowledged
+		t.Fatal(err)
+	}
+	if err := b.BeginBatched(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The member's first statement, which must survive the give-way.
+	const first = "INSERT INTO t (v) VALUES (-1)"
+	exec(t, b, first)
+	b.Log(first, nil)
+	const long = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
+		INSERT INTO t (v) SELECT i FROM n`
+	execErr := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, long)
+		execErr <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // the long statement runs
+	read := make(chan int64, 1)
+	go func() { read <- count(t, s, "t") }()
+	select {
+	case got := <-read:
+		if got != 1 {
+			t.Errorf("the read saw %d rows, want the acknowledged commit's 1", got)
+		}
+	case <-execErr:
+		t.Fatal("the read waited for the long statement to end")
+	}
+	if err := <-execErr; err != nil {
+		t.Fatalf("the statement that gave way failed: %v", err)
+	}
+	b.Log(long, nil)
+	cmB, err := b.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Release(b)
+	if err := s.WaitCommitted(ctx, cmB, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, s, "t"); got != 1+1+400000 {
+		t.Fatalf("%d rows after the member committed, want %d", got, 1+1+400000)
+	}
+	checkReplayMatches(t, s)
 }

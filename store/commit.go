@@ -18,17 +18,18 @@ import (
 //     SQLite commits, with the record's end LSN written into replisql_meta
 //     in the same SQLite transaction, after the WAL wrote the records up
 //     to it to its file, so the record is in the log before the change is
-//     visible, either now or, when sessions are queueing for the writer,
-//     together with the transactions that run next (batch.go).
-//  3. The writer goes back to the store, and the committer waits for its
-//     batch to commit and for the WAL fsync that covers its record
-//     (WaitCommitted), shared with every other committer (group commit),
-//     unless synchronous_commit is off.
+//     visible, either now or together with the transactions that run next
+//     (batch.go).
+//  3. The writer goes back to the store, and the committer waits for the
+//     WAL fsync that covers its record (WaitCommitted), shared with every
+//     other committer (group commit), unless synchronous_commit is off.
+//     Its batch is committed before anybody reads (Publish).
 //
 // If SQLite fails to commit after the append, the records it did not
 // commit are cut off the WAL again (TruncateAfter): the log never holds a
-// transaction that SQLite did not apply. If even that fails, the store
-// stops accepting writes.
+// transaction that SQLite did not apply and nobody was told of. If even
+// that fails, or a member of the batch was acknowledged, the store stops
+// accepting writes.
 
 // appliedKey is the replisql_meta key of the applied LSN.
 const appliedKey = "applied_lsn"
@@ -106,8 +107,6 @@ func (s *Store) WaitDurable(ctx context.Context, lsn wal.LSN) error {
 		return nil
 	}
 	err := s.wal.Sync(ctx, lsn)
-	// A batch may have stayed open for the fsync to end (batch.go).
-	s.commitIdleBatch()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -147,7 +146,8 @@ func (s *Store) writable() error {
 
 // flushLoop fsyncs the WAL every interval, so that commits with
 // synchronous_commit = off become durable within a bounded window (as
-// PostgreSQL's WAL writer does every wal_writer_delay).
+// PostgreSQL's WAL writer does every wal_writer_delay), and commits the
+// batch that the writer left open meanwhile.
 func (s *Store) flushLoop(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -161,7 +161,8 @@ func (s *Store) flushLoop(ctx context.Context, every time.Duration) error {
 			if err := s.wal.Sync(ctx, end); err != nil && ctx.Err() == nil {
 				s.failWrites(fmt.Errorf("background fsync of WAL: %w", err))
 			}
-			s.commitIdleBatch()
 		}
+		// A batch nobody joined or read for a while is committed here.
+		s.commitIdleBatch()
 	}
 }

@@ -35,6 +35,11 @@ type Conn struct {
 	// interrupts it (interrupt.go).
 	db   uintptr
 	done <-chan struct{}
+	// Whether the statement running may give way to a publication, since
+	// when it runs, and whether it did (yield.go).
+	yieldable bool
+	yielded   bool
+	callStart time.Time
 }
 
 // maxCachedStmts bounds a connection's statement cache; past it the cache
@@ -110,7 +115,17 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, erro
 	if err != nil {
 		return 0, err
 	}
+	if c.yieldable = c.mayYield(); c.yieldable {
+		c.callStart = time.Now()
+	}
 	res, err := st.ExecContext(dctx, args...)
+	c.yieldable = false
+	if err != nil && c.yielded {
+		c.yielded = false
+		if err = c.giveWay(); err == nil {
+			res, err = st.ExecContext(dctx, args...)
+		}
+	}
 	if err != nil {
 		return 0, MapError(c.callErr(ctx, err))
 	}

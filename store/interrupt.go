@@ -53,7 +53,9 @@ var progressFn = *(*uintptr)(unsafe.Pointer(&struct {
 	f func(*libc.TLS, uintptr) int32
 }{progress}))
 
-// progress is the progress handler: non-zero interrupts the statement.
+// progress is the progress handler: non-zero interrupts the statement,
+// when its call's context ended or when it gives way to a publication
+// (yield.go).
 // It runs on the goroutine that runs the statement, the one that set
 // c.done.
 func progress(_ *libc.TLS, db uintptr) int32 {
@@ -61,12 +63,16 @@ func progress(_ *libc.TLS, db uintptr) int32 {
 	if !ok {
 		return 0
 	}
+	c := v.(*Conn)
 	select {
-	case <-v.(*Conn).done:
+	case <-c.done:
 		return 1
 	default:
-		return 0
 	}
+	if c.yieldNow() {
+		return 1
+	}
+	return 0
 }
 
 // installInterrupt gives the connection its progress handler. It returns

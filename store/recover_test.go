@@ -21,8 +21,9 @@ func openDir(t *testing.T, dir string) *Store {
 	return s
 }
 
-// commit runs statements in one logged transaction and waits for it to
-// be durable; it returns the record's end LSN.
+// commit runs statements in one logged transaction, waits for it to be
+// durable as a session does, and publishes it as the next read would; it
+// returns the record's end LSN.
 func commit(t *testing.T, s *Store, stmts ...Statement) wal.LSN {
 	t.Helper()
 	ctx := context.Background()
@@ -45,6 +46,9 @@ func commit(t *testing.T, s *Store, stmts ...Statement) wal.LSN {
 		t.Fatal(err)
 	}
 	if err := s.WaitCommitted(ctx, cm, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return cm.LSN

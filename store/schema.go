@@ -104,7 +104,7 @@ func (s *Store) Schema(ctx context.Context, c *Conn) (*Schema, error) {
 		return sc, nil
 	}
 	if c == nil {
-		r, err := s.Reader(ctx)
+		r, err := s.readerOnly(ctx)
 		if err != nil {
 			return nil, err
 		}

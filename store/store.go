@@ -62,13 +62,20 @@ type Store struct {
 	wdb    *sql.DB // one connection: the writer
 	rdb    *sql.DB // readers, query_only
 	writer chan *Conn
-	// writeWaiters counts the sessions waiting for the writer: while
-	// there are some, a committing transaction leaves its batch open for
-	// them (batch.go).
+	// writeWaiters counts the sessions waiting for the writer.
 	writeWaiters atomic.Int32
 	// idleBatch is set while the writer may sit in the store with a batch
 	// open (see commitIdleBatch).
 	idleBatch atomic.Bool
+	// openBatch is the writer's open batch, if any; publishWanted asks
+	// the writer to commit it now, because somebody must see its
+	// acknowledged members (batch.go).
+	openBatch     atomic.Pointer[batch]
+	publishWanted atomic.Bool
+	batchAge      time.Duration // maxBatchAge; tests raise it
+	// lost is set when SQLite failed to commit acknowledged transactions:
+	// they are in the WAL, and only a restart applies them.
+	lost atomic.Pointer[error]
 
 	readers chan *Conn // idle reader connections
 	rmu     sync.Mutex // guards rOpen
@@ -119,11 +126,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	s := &Store{
-		path:    filepath.Join(opts.Dir, DBFile),
-		opts:    opts,
-		log:     opts.Logger.With().Str("component", "store").Logger(),
-		writer:  make(chan *Conn, 1),
-		readers: make(chan *Conn, opts.Readers),
+		path:     filepath.Join(opts.Dir, DBFile),
+		opts:     opts,
+		log:      opts.Logger.With().Str("component", "store").Logger(),
+		writer:   make(chan *Conn, 1),
+		readers:  make(chan *Conn, opts.Readers),
+		batchAge: maxBatchAge,
 	}
 	if !opts.NoWAL {
 		w, err := wal.Open(wal.Options{Dir: filepath.Join(opts.Dir, "wal"), FS: opts.WALFS, Logger: opts.Logger, NoSync: opts.WALNoSync})
@@ -315,17 +323,31 @@ func (s *Store) takeWriter(ctx context.Context) (*Conn, error) {
 }
 
 // giveUpWaiting is called by a session that stops waiting for the writer.
-// The batch may have been left open for it: if nobody else waits, it is
-// committed here.
 func (s *Store) giveUpWaiting() {
-	if s.writeWaiters.Add(-1) == 0 {
-		s.commitIdleBatch()
-	}
+	s.writeWaiters.Add(-1)
 }
 
-// Reader returns a reader connection. The caller MUST give it back with
-// Release.
+// Reader returns a reader connection that sees every commit acknowledged
+// before the call (Publish). The caller MUST give it back with Release,
+// and MUST NOT hold the writer (see CommittedReader).
 func (s *Store) Reader(ctx context.Context) (*Conn, error) {
+	if err := s.Publish(ctx); err != nil {
+		return nil, err
+	}
+	return s.readerOnly(ctx)
+}
+
+// CommittedReader is Reader without Publish, for a caller that holds the
+// writer (a publication would wait for it): the reader sees what SQLite
+// committed, which may miss commits acknowledged meanwhile in the
+// writer's open batch.
+func (s *Store) CommittedReader(ctx context.Context) (*Conn, error) {
+	return s.readerOnly(ctx)
+}
+
+// readerOnly is Reader without Publish, for reads that only need what
+// SQLite has committed (the schema, whose changes are never batched).
+func (s *Store) readerOnly(ctx context.Context) (*Conn, error) {
 	s.gate.RLock()
 	c, err := s.takeReader(ctx)
 	if err != nil {
@@ -388,19 +410,18 @@ func (s *Store) giveBack(c *Conn) {
 		return
 	}
 	open := false
-	var first wal.LSN // of the open batch: once the writer is back, another goroutine owns it
-	var n int
+	var n int // of the open batch: once the writer is back, another goroutine owns it
 	var opened time.Time
 	if b := c.batch; b != nil {
-		first, n, opened = b.first, b.n, b.opened
-		if open = s.keepBatchOpen(first, n, time.Since(opened)); open {
+		n, opened = b.n, b.opened
+		if open = s.keepBatchOpen(n, time.Since(opened)); open {
 			s.idleBatch.Store(true)
 		} else {
 			c.commitBatch()
 		}
 	}
 	s.writer <- c
-	if open && !s.keepBatchOpen(first, n, time.Since(opened)) {
+	if open && !s.keepBatchOpen(n, time.Since(opened)) {
 		// The reason to keep it open went away meanwhile.
 		s.commitIdleBatch()
 	}
