@@ -80,7 +80,7 @@ type batch struct {
 	n      int     // members
 	opened time.Time
 	done   chan struct{} // closed once the batch committed or failed
-	err    error         // why it failed; set before done is closed
+	err    error         // why it failed; set (under mu) before done is closed
 
 	mu     sync.Mutex  // orders acknowledgements against failure
 	failed bool        // the batch failed before any acknowledgement
@@ -97,6 +97,14 @@ func (b *batch) ack() error {
 	}
 	b.acked.Store(true)
 	return nil
+}
+
+// setErr records why the batch failed (nil: it committed), before done is
+// closed.
+func (b *batch) setErr(err error) {
+	b.mu.Lock()
+	b.err = err
+	b.mu.Unlock()
 }
 
 // fail marks the batch failed with err unless a member was acknowledged;
@@ -175,12 +183,13 @@ func (c *Conn) commitBatch() error {
 	s := c.store
 	s.idleBatch.Store(false)
 	s.publishWanted.Store(false)
-	b.err = c.commitSQLite(b.first, b.end, b.n, b)
+	err := c.commitSQLite(b.first, b.end, b.n, b)
+	b.setErr(err)
 	// Only now: a publisher that finds no open batch must find its
 	// members committed.
 	s.openBatch.CompareAndSwap(b, nil)
 	close(b.done)
-	return b.err
+	return err
 }
 
 // commitSQLite commits the writer's SQLite transaction, which holds the n
@@ -297,7 +306,7 @@ func (c *Conn) failBatch(err error) error {
 	s.idleBatch.Store(false)
 	s.publishWanted.Store(false)
 	c.dropRecords(b.first, b.end, b.n, b, err)
-	b.err = err
+	b.setErr(err)
 	s.openBatch.CompareAndSwap(b, nil)
 	close(b.done)
 	return err
