@@ -321,53 +321,86 @@ func checkReplayMatches(t *testing.T, s *Store) {
 
 // A read waits for the batch holding an acknowledged commit, but not for
 // a long statement of the next member: the statement gives way (yield.go),
-// runs again on its own, and does the same.
+// runs again on its own, and does the same. Both ways a statement starts:
+// Exec, and Query for a DML statement with RETURNING (all its work is in
+// its first step).
 func TestLongStatementGivesWayToARead(t *testing.T) {
-	s := batchStore(t)
-	ctx := context.Background()
-	cmA, b := openBatch(t, s)
-	if err := s.WaitCommitted(ctx, cmA, true); err != nil { // acknowledged
-		t.Fatal(err)
+	// Long enough to run well past the read's start (about 0.2 and 0.5 s).
+	n := int64(100000)
+	if raceEnabled {
+		n /= 10
 	}
-	if err := b.BeginBatched(ctx); err != nil {
-		t.Fatal(err)
+	steps := 4 * n
+	tests := []struct {
+		name  string
+		sql   string
+		run   func(c *Conn, q string) error
+		added int64
+	}{
+		{"exec", fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+			INSERT INTO t (v) SELECT i FROM n`, n), func(c *Conn, q string) error {
+			_, err := c.Exec(context.Background(), q)
+			return err
+		}, n},
+		{"query with RETURNING", fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+			INSERT INTO t (v) SELECT max(i) FROM n RETURNING v`, steps), func(c *Conn, q string) error {
+			rows, err := c.Query(context.Background(), q)
+			if err != nil {
+				return err
+			}
+			if err := rows.Buffer(); err != nil {
+				return err
+			}
+			if row, err := rows.Next(); err != nil || row == nil || row[0] != steps {
+				return fmt.Errorf("RETURNING gave %v, %v", row, err)
+			}
+			return nil
+		}, 1},
 	}
-	// The member's first statement, which must survive the give-way.
-	const first = "INSERT INTO t (v) VALUES (-1)"
-	exec(t, b, first)
-	b.Log(first, nil)
-	const long = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
-		INSERT INTO t (v) SELECT i FROM n`
-	execErr := make(chan error, 1)
-	go func() {
-		_, err := b.Exec(ctx, long)
-		execErr <- err
-	}()
-	time.Sleep(20 * time.Millisecond) // the long statement runs
-	read := make(chan int64, 1)
-	go func() { read <- count(t, s, "t") }()
-	select {
-	case got := <-read:
-		if got != 1 {
-			t.Errorf("the read saw %d rows, want the acknowledged commit's 1", got)
-		}
-	case <-execErr:
-		t.Fatal("the read waited for the long statement to end")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := batchStore(t)
+			ctx := context.Background()
+			cmA, b := openBatch(t, s)
+			if err := s.WaitCommitted(ctx, cmA, true); err != nil { // acknowledged
+				t.Fatal(err)
+			}
+			if err := b.BeginBatched(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// The member's first statement, which must survive the give-way.
+			const first = "INSERT INTO t (v) VALUES (-1)"
+			exec(t, b, first)
+			b.Log(first, nil)
+			runErr := make(chan error, 1)
+			go func() { runErr <- tt.run(b, tt.sql) }()
+			time.Sleep(20 * time.Millisecond) // the long statement runs
+			read := make(chan int64, 1)
+			go func() { read <- count(t, s, "t") }()
+			select {
+			case got := <-read:
+				if got != 1 {
+					t.Errorf("the read saw %d rows, want the acknowledged commit's 1", got)
+				}
+			case <-runErr:
+				t.Fatal("the read waited for the long statement to end")
+			}
+			if err := <-runErr; err != nil {
+				t.Fatalf("the statement that gave way failed: %v", err)
+			}
+			b.Log(tt.sql, nil)
+			cmB, err := b.Commit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Release(b)
+			if err := s.WaitCommitted(ctx, cmB, true); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := count(t, s, "t"), 2+tt.added; got != want {
+				t.Fatalf("%d rows after the member committed, want %d", got, want)
+			}
+			checkReplayMatches(t, s)
+		})
 	}
-	if err := <-execErr; err != nil {
-		t.Fatalf("the statement that gave way failed: %v", err)
-	}
-	b.Log(long, nil)
-	cmB, err := b.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Release(b)
-	if err := s.WaitCommitted(ctx, cmB, true); err != nil {
-		t.Fatal(err)
-	}
-	if got := count(t, s, "t"); got != 1+1+400000 {
-		t.Fatalf("%d rows after the member committed, want %d", got, 1+1+400000)
-	}
-	checkReplayMatches(t, s)
 }

@@ -115,17 +115,11 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	if c.yieldable = c.mayYield(); c.yieldable {
-		c.callStart = time.Now()
-	}
-	res, err := st.ExecContext(dctx, args...)
-	c.yieldable = false
-	if err != nil && c.yielded {
-		c.yielded = false
-		if err = c.giveWay(); err == nil {
-			res, err = st.ExecContext(dctx, args...)
-		}
-	}
+	var res sql.Result
+	err = c.runYielding(func() (err error) {
+		res, err = st.ExecContext(dctx, args...)
+		return err
+	})
 	if err != nil {
 		return 0, MapError(c.callErr(ctx, err))
 	}
@@ -166,7 +160,12 @@ func (c *Conn) Query(ctx context.Context, query string, args ...any) (*Rows, err
 		if err != nil {
 			return nil, err
 		}
-		if rows, err = st.QueryContext(dctx, args...); err != nil {
+		// The driver runs the statement's first step here: all of the
+		// work of a DML statement with RETURNING.
+		if err := c.runYielding(func() (err error) {
+			rows, err = st.QueryContext(dctx, args...)
+			return err
+		}); err != nil {
 			return nil, MapError(c.callErr(ctx, err))
 		}
 	}

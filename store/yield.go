@@ -23,16 +23,37 @@ import (
 // again. The second run is not interrupted: the member is no longer in a
 // batch, so no acknowledged commit waits for it.
 //
-// Only statements run by Exec give way: the rows of a Query may already
-// be with the caller. A member that wrote the catalog copies or the
-// schema does not either (its scratch writes are not in its record).
+// A statement gives way only while the driver call that starts it runs
+// (runYielding): all of an Exec, and the first step of a Query, which is
+// all of the work of a DML statement with RETURNING; later rows of a
+// Query may already be with the caller. A statement text longer than
+// maxCachedSQL does not give way, nor does a member that wrote the
+// catalog copies or the schema (its scratch writes are not in its
+// record).
+
+// runYielding runs call, a driver call that starts a statement on c, and
+// runs it again if the statement gave way.
+func (c *Conn) runYielding(call func() error) error {
+	if c.yieldable = c.mayYield(); c.yieldable {
+		c.callStart = time.Now()
+	}
+	err := call()
+	c.yieldable = false
+	if err != nil && c.yielded {
+		c.yielded = false
+		if err = c.giveWay(); err == nil {
+			err = call()
+		}
+	}
+	return err
+}
 
 // yieldAfter is how long a publication waits for a running statement
 // before the statement gives way.
 const yieldAfter = time.Millisecond
 
-// mayYield reports whether the statement that Exec is about to run may
-// give way to a publication.
+// mayYield reports whether the statement about to start may give way to
+// a publication.
 func (c *Conn) mayYield() bool {
 	return c.writer && c.nested && c.batch != nil && !c.ddl && !c.noBatch
 }
