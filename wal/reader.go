@@ -2,7 +2,6 @@ package wal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 )
@@ -24,7 +23,7 @@ type Reader struct {
 func (w *WAL) NewReader(from LSN) (*Reader, error) {
 	gen := w.truncGen.Load()
 	// checkBoundary walks the frames in the files.
-	if err := w.Write(from); err != nil && !errors.Is(err, ErrInvalidLSN) {
+	if err := w.Write(min(from, w.EndLSN())); err != nil {
 		return nil, err
 	}
 	if err := w.checkBoundary(from, w.EndLSN()); err != nil {

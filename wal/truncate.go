@@ -73,7 +73,7 @@ func (w *WAL) TruncateAfter(lsn LSN) error {
 	tail.dirty = slices.Contains(w.dirty, tail)
 	old := w.end
 	w.end = lsn
-	w.setWrittenLocked(lsn)
+	w.writtenLSN.Store(uint64(lsn))
 	w.endLSN.Store(uint64(lsn))
 
 	w.notifyMu.Lock()

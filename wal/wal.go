@@ -65,8 +65,7 @@ type WAL struct {
 
 	writeMu sync.Mutex // guards the fields below and serializes appends
 	end     LSN        // end of the last record
-	written LSN        // every byte before it is in the segment files
-	pending []byte     // the frames from written to end, not yet written
+	pending []byte     // the frames that end at end, not yet in the files
 	dirty   []*segment // segments written since the last fsync began
 	closed  bool
 
@@ -75,7 +74,7 @@ type WAL struct {
 
 	// Readable without locks.
 	endLSN     atomic.Uint64 // copy of end
-	writtenLSN atomic.Uint64 // copy of written
+	writtenLSN atomic.Uint64 // every byte before it is in the files: end - len(pending)
 	flushedLSN atomic.Uint64 // every record ending at or before it is durable
 	syncingTo  atomic.Uint64 // end LSN the fsync in progress covers; 0 when none runs
 	firstLSN   atomic.Uint64 // base of the oldest segment
@@ -137,7 +136,6 @@ func Open(opts Options) (*WAL, error) {
 		_ = w.closeFiles()
 		return nil, err
 	}
-	w.written = w.end
 	w.endLSN.Store(uint64(w.end))
 	w.writtenLSN.Store(uint64(w.end))
 	w.flushedLSN.Store(uint64(w.end))
@@ -264,7 +262,7 @@ func (w *WAL) appendLocked(term uint64, typ RecordType, payload []byte) (LSN, er
 	}
 	w.markDirtyLocked(tail)
 	w.end += LSN(n)
-	w.setWrittenLocked(w.end)
+	w.writtenLSN.Store(uint64(w.end))
 	w.endLSN.Store(uint64(w.end))
 	return w.end, nil
 }
@@ -305,18 +303,14 @@ func (w *WAL) writePendingLocked() error {
 		return nil
 	}
 	tail := w.segs[len(w.segs)-1]
-	if _, err := tail.f.WriteAt(w.pending, int64(w.written-tail.base)); err != nil {
-		return w.fail(fmt.Errorf("write %s at %s: %w", tail.path, w.written, err))
+	at := w.end - LSN(len(w.pending))
+	if _, err := tail.f.WriteAt(w.pending, int64(at-tail.base)); err != nil {
+		return w.fail(fmt.Errorf("write %s at %s: %w", tail.path, at, err))
 	}
 	w.markDirtyLocked(tail)
 	w.pending = w.pending[:0]
-	w.setWrittenLocked(w.end)
+	w.writtenLSN.Store(uint64(w.end))
 	return nil
-}
-
-func (w *WAL) setWrittenLocked(lsn LSN) {
-	w.written = lsn
-	w.writtenLSN.Store(uint64(lsn))
 }
 
 func (w *WAL) markDirtyLocked(s *segment) {
