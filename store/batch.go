@@ -178,12 +178,16 @@ func (c *Conn) endCommitted(start, end wal.LSN) (Committed, error) {
 // commitBatch commits the open batch: one applied-LSN update and one
 // SQLite COMMIT for all its members.
 func (c *Conn) commitBatch() error {
-	b := c.batch
+	return c.endBatch(func(b *batch) error { return c.commitSQLite(b.first, b.end, b.n, b) })
+}
+
+// endBatch ends the open batch with end (its COMMIT, or the clean-up
+// after a failure), records how it ended, and wakes whoever waits for it.
+func (c *Conn) endBatch(end func(*batch) error) error {
+	b, s := c.batch, c.store
 	c.batch = nil
-	s := c.store
-	s.idleBatch.Store(false)
 	s.publishWanted.Store(false)
-	err := c.commitSQLite(b.first, b.end, b.n, b)
+	err := end(b)
 	b.setErr(err)
 	// Only now: a publisher that finds no open batch must find its
 	// members committed.
@@ -300,22 +304,16 @@ func (c *Conn) reapplyBatch(cause error) error {
 // failBatch fails the open batch, whose SQLite transaction is already
 // gone, with err.
 func (c *Conn) failBatch(err error) error {
-	b := c.batch
-	c.batch = nil
-	s := c.store
-	s.idleBatch.Store(false)
-	s.publishWanted.Store(false)
-	c.dropRecords(b.first, b.end, b.n, b, err)
-	b.setErr(err)
-	s.openBatch.CompareAndSwap(b, nil)
-	close(b.done)
-	return err
+	return c.endBatch(func(b *batch) error {
+		c.dropRecords(b.first, b.end, b.n, b, err)
+		return err
+	})
 }
 
 // commitIdleBatch commits the batch of a writer that sits idle in the
 // store, if it has one.
 func (s *Store) commitIdleBatch() {
-	if !s.idleBatch.Load() {
+	if s.openBatch.Load() == nil {
 		return
 	}
 	select {
@@ -359,8 +357,8 @@ func (s *Store) WaitCommitted(ctx context.Context, cm Committed, durable bool) e
 // committed now, or by the writer's holder when its transaction ends. The
 // caller MUST NOT hold the writer.
 func (s *Store) Publish(ctx context.Context) error {
-	if p := s.lost.Load(); p != nil {
-		return pgerr.Wrap(*p, pgerr.IOError, "could not read: %v", *p)
+	if err := s.lostErr(); err != nil {
+		return err
 	}
 	b := s.openBatch.Load()
 	if b == nil || !b.acked.Load() {
@@ -373,6 +371,12 @@ func (s *Store) Publish(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	return s.lostErr()
+}
+
+// lostErr is what every read gets once SQLite failed to apply
+// acknowledged transactions (dropRecords).
+func (s *Store) lostErr() error {
 	if p := s.lost.Load(); p != nil {
 		return pgerr.Wrap(*p, pgerr.IOError, "could not read: %v", *p)
 	}

@@ -75,10 +75,11 @@ func checksumFile(ctx context.Context, path string, busyTimeout time.Duration) (
 // ChecksumLive is ChecksumAt of the store's own database while the node
 // runs: what SQLite committed, at the LSN it returns (an acknowledged
 // commit still in the writer's open batch is in it once published; a
-// session's read publishes before it starts). It opens a short-lived connection of its own, never one of the
-// store's pool: a statement running on a pooled reader calls it
-// (replisql_checksum()), and waiting for a second pooled connection
-// there could deadlock. Every error it returns carries a SQLSTATE.
+// session's read publishes before it starts). It opens a short-lived
+// connection of its own, never one of the store's pool: a statement
+// running on a pooled reader calls it (replisql_checksum()), and waiting
+// for a second pooled connection there could deadlock. Every error it
+// returns carries a SQLSTATE.
 //
 // It takes no connection through the gate either (a statement that calls
 // it already holds the gate, which Restore waits for); called from

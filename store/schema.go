@@ -104,7 +104,7 @@ func (s *Store) Schema(ctx context.Context, c *Conn) (*Schema, error) {
 		return sc, nil
 	}
 	if c == nil {
-		r, err := s.readerOnly(ctx)
+		r, err := s.CommittedReader(ctx)
 		if err != nil {
 			return nil, err
 		}

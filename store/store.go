@@ -64,9 +64,6 @@ type Store struct {
 	writer chan *Conn
 	// writeWaiters counts the sessions waiting for the writer.
 	writeWaiters atomic.Int32
-	// idleBatch is set while the writer may sit in the store with a batch
-	// open (see commitIdleBatch).
-	idleBatch atomic.Bool
 	// openBatch is the writer's open batch, if any; publishWanted asks
 	// the writer to commit it now, because somebody must see its
 	// acknowledged members (batch.go).
@@ -334,20 +331,15 @@ func (s *Store) Reader(ctx context.Context) (*Conn, error) {
 	if err := s.Publish(ctx); err != nil {
 		return nil, err
 	}
-	return s.readerOnly(ctx)
+	return s.CommittedReader(ctx)
 }
 
-// CommittedReader is Reader without Publish, for a caller that holds the
-// writer (a publication would wait for it): the reader sees what SQLite
+// CommittedReader is Reader without Publish: the reader sees what SQLite
 // committed, which may miss commits acknowledged meanwhile in the
-// writer's open batch.
+// writer's open batch. It is for a caller that holds the writer (a
+// publication would wait for it) and for reads of what is never batched
+// (the schema).
 func (s *Store) CommittedReader(ctx context.Context) (*Conn, error) {
-	return s.readerOnly(ctx)
-}
-
-// readerOnly is Reader without Publish, for reads that only need what
-// SQLite has committed (the schema, whose changes are never batched).
-func (s *Store) readerOnly(ctx context.Context) (*Conn, error) {
 	s.gate.RLock()
 	c, err := s.takeReader(ctx)
 	if err != nil {
@@ -414,9 +406,7 @@ func (s *Store) giveBack(c *Conn) {
 	var opened time.Time
 	if b := c.batch; b != nil {
 		n, opened = b.n, b.opened
-		if open = s.keepBatchOpen(n, time.Since(opened)); open {
-			s.idleBatch.Store(true)
-		} else {
+		if open = s.keepBatchOpen(n, time.Since(opened)); !open {
 			c.commitBatch()
 		}
 	}
